@@ -26,7 +26,9 @@ fi
 PY=$(find_python) || { echo "setup: no Python 3.10 found on PATH or in pyenv (TFX 1.16 needs 3.10)" >&2; exit 1; }
 echo "setup: building .venv with $PY"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt setuptools wheel
-.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
+# pip warns once per package about this machine's empty local indexes; keep real errors only.
+pip_install() { .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+pip_install setuptools wheel
+pip_install -e ".[test]"
 stamp_of > .venv/.installed
 echo "setup: done"

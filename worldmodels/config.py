@@ -1,0 +1,226 @@
+"""One Config for the whole project: every number lives here once.
+
+Presets: `paper` is REFERENCE.md's settings, `small` learns on a CPU in a few hours, `tiny`
+runs end to end in minutes on 2 cores. Every field is validated on construction and an
+invalid one raises ConfigError naming it (e.g. `vae.batch_size`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """An invalid configuration value; the message names the field."""
+
+
+def _check(section: str, name: str, ok: bool, why: str) -> None:
+    if not ok:
+        raise ConfigError(f"{section}.{name}: {why}")
+
+
+def _positive(section: str, obj: Any, *names: str) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        _check(section, name, isinstance(value, (int, float)) and not isinstance(value, bool)
+               and value > 0, f"must be a positive number, got {value!r}")
+
+
+def _positive_int(section: str, obj: Any, *names: str) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        _check(section, name, isinstance(value, int) and not isinstance(value, bool) and value > 0,
+               f"must be a positive integer, got {value!r}")
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    env_id: str = "CarRacing-v3"
+    max_steps: int = 1000  # CarRacing-v3 truncates at 1,000 steps
+
+    def __post_init__(self):
+        _check("env", "env_id", self.env_id == "CarRacing-v3",
+               f"only CarRacing-v3 is supported, got {self.env_id!r}")
+        _positive_int("env", self, "max_steps")
+
+
+@dataclass(frozen=True)
+class RolloutConfig:
+    train_episodes: int = 10_000
+    eval_episodes: int = 200
+    policy: str = "brownian"  # brownian | random_controller
+    episodes_per_shard: int = 50
+    min_steps: int = 1  # episodes shorter than this are dropped (Z drops <= 100)
+
+    def __post_init__(self):
+        _positive_int("rollouts", self, "train_episodes", "eval_episodes", "episodes_per_shard",
+                      "min_steps")
+        _check("rollouts", "policy", self.policy in ("brownian", "random_controller"),
+               f"must be 'brownian' or 'random_controller', got {self.policy!r}")
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    z_size: int = 32
+    batch_size: int = 100
+    epochs: int = 10
+    learning_rate: float = 1e-4
+    kl_tolerance: float = 0.5  # KL floored at kl_tolerance * z_size
+    shuffle_buffer: int = 50_000  # frames; interleaved across many episodes first
+    interleave_episodes: int = 64
+    max_steps: int = 0  # 0 = no cap; otherwise stop after this many batches
+    checkpoint_every: int = 1000  # batches
+
+    def __post_init__(self):
+        _positive_int("vae", self, "z_size", "batch_size", "epochs", "shuffle_buffer",
+                      "interleave_episodes", "checkpoint_every")
+        _positive("vae", self, "learning_rate")
+        _check("vae", "kl_tolerance", self.kl_tolerance >= 0, "must be >= 0")
+        _check("vae", "max_steps", isinstance(self.max_steps, int) and self.max_steps >= 0,
+               "must be an integer >= 0")
+
+
+@dataclass(frozen=True)
+class RNNConfig:
+    hidden_units: int = 256
+    mixtures: int = 5
+    batch_size: int = 100
+    seq_len: int = 999  # a 1,000-frame episode gives 999 (z_t, a_t) -> z_{t+1} pairs
+    steps: int = 4000
+    learning_rate: float = 1e-3
+    grad_clip: float = 1.0
+    reward_head: bool = False
+    done_head: bool = False
+    done_weight: float = 10.0
+    temperature: float = 1.0
+    checkpoint_every: int = 500
+
+    def __post_init__(self):
+        _positive_int("rnn", self, "hidden_units", "mixtures", "batch_size", "seq_len", "steps",
+                      "checkpoint_every")
+        _positive("rnn", self, "learning_rate", "grad_clip", "temperature", "done_weight")
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    population: int = 64
+    episodes_per_candidate: int = 16
+    generations: int = 1800
+    sigma0: float = 0.1
+    weight_decay: float = 0.01  # H's small L2 penalty on the parameters
+    envs_per_worker: int = 16  # environments stepped together in one process
+    eval_every: int = 25  # generations between evaluations of the distribution mean
+    eval_episodes: int = 100
+
+    def __post_init__(self):
+        _positive_int("controller", self, "population", "episodes_per_candidate", "generations",
+                      "envs_per_worker", "eval_every", "eval_episodes")
+        _check("controller", "population", self.population >= 2, "must be at least 2")
+        _positive("controller", self, "sigma0")
+        _check("controller", "weight_decay", self.weight_decay >= 0, "must be >= 0")
+
+
+@dataclass(frozen=True)
+class EvaluatorConfig:
+    episodes: int = 100
+    seed: int = 10_000_000  # evaluation seeds are seed, seed+1, ...: disjoint from training
+    threshold: float = 900.0  # BLESSED when the mean return reaches this
+
+    def __post_init__(self):
+        _positive_int("evaluator", self, "episodes")
+        _check("evaluator", "seed", isinstance(self.seed, int) and self.seed >= 0,
+               "must be an integer >= 0")
+
+
+@dataclass(frozen=True)
+class Config:
+    preset: str = "paper"
+    seed: int = 0
+    env: EnvConfig = field(default_factory=EnvConfig)
+    rollouts: RolloutConfig = field(default_factory=RolloutConfig)
+    vae: VAEConfig = field(default_factory=VAEConfig)
+    rnn: RNNConfig = field(default_factory=RNNConfig)
+    controller: ControllerConfig = field(default_factory=ControllerConfig)
+    evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
+
+    def __post_init__(self):
+        _check("config", "seed", isinstance(self.seed, int) and self.seed >= 0,
+               f"must be an integer >= 0, got {self.seed!r}")
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Config":
+        return from_dict(json.loads(text))
+
+    def replace(self, **sections: dict) -> "Config":
+        """A copy with some fields of some sections changed: replace(vae={'epochs': 2})."""
+        return from_dict(_merge(dataclasses.asdict(self), sections))
+
+
+_SECTIONS = {"env": EnvConfig, "rollouts": RolloutConfig, "vae": VAEConfig, "rnn": RNNConfig,
+             "controller": ControllerConfig, "evaluator": EvaluatorConfig}
+
+
+def _merge(base: dict, changes: dict) -> dict:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def from_dict(data: dict) -> Config:
+    """Builds a Config, naming any unknown section or field."""
+    kwargs = {}
+    for key, value in data.items():
+        if key in _SECTIONS:
+            section = _SECTIONS[key]
+            names = {f.name for f in dataclasses.fields(section)}
+            unknown = sorted(set(value) - names)
+            if unknown:
+                raise ConfigError(f"{key}.{unknown[0]}: unknown field")
+            kwargs[key] = section(**value)
+        elif key in ("preset", "seed"):
+            kwargs[key] = value
+        else:
+            raise ConfigError(f"{key}: unknown config section")
+    return Config(**kwargs)
+
+
+PAPER = Config(preset="paper")
+
+SMALL = PAPER.replace(
+    preset="small",
+    rollouts={"train_episodes": 200, "eval_episodes": 20, "episodes_per_shard": 20},
+    vae={"epochs": 3, "batch_size": 64, "shuffle_buffer": 20_000, "checkpoint_every": 500},
+    rnn={"steps": 1500, "batch_size": 32, "seq_len": 200},
+    controller={"population": 16, "episodes_per_candidate": 2, "generations": 40,
+                "eval_every": 10, "eval_episodes": 8},
+    evaluator={"episodes": 20, "threshold": 300.0},
+)
+
+TINY = PAPER.replace(
+    preset="tiny",
+    env={"max_steps": 80},
+    rollouts={"train_episodes": 4, "eval_episodes": 2, "episodes_per_shard": 2},
+    vae={"epochs": 1, "batch_size": 32, "shuffle_buffer": 1000, "interleave_episodes": 4,
+         "checkpoint_every": 5},
+    rnn={"steps": 10, "batch_size": 4, "seq_len": 32, "checkpoint_every": 5},
+    controller={"population": 4, "episodes_per_candidate": 1, "generations": 2,
+                "envs_per_worker": 4, "eval_every": 2, "eval_episodes": 2},
+    evaluator={"episodes": 2, "threshold": 0.0},
+)
+
+PRESETS = {"tiny": TINY, "small": SMALL, "paper": PAPER}
+
+
+def preset(name: str) -> Config:
+    if name not in PRESETS:
+        raise ConfigError(f"--preset: unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]

@@ -1,0 +1,186 @@
+"""Rollouts and latent series as TensorFlow Datasets datasets in RLDS form.
+
+Written with TFDS's own SequentialWriter, so any user (and any RLDS tool) reads them with
+`tfds.builder_from_directory(path)`. Each split is a set of TFRecord shards of whole episodes.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_datasets as tfds
+from tensorflow_datasets.core import sequential_writer
+from tensorflow_datasets.rlds import rlds_base
+
+from worldmodels import env as envlib
+from worldmodels.rollout import Episode
+
+ROLLOUTS_NAME = "worldmodels_rollouts"
+LATENTS_NAME = "worldmodels_latents"
+VERSION = "1.0.0"
+
+
+class CorruptShardError(RuntimeError):
+    """A TFRecord shard that cannot be read; the message names the file."""
+
+
+def _episode_metadata() -> dict:
+    return {"episode_id": np.int64, "seed": np.int64, "env_id": tfds.features.Text(),
+            "episode_return": np.float64, "length": np.int64}
+
+
+def rollouts_config() -> rlds_base.DatasetConfig:
+    return rlds_base.DatasetConfig(
+        name=ROLLOUTS_NAME,
+        overall_description="CarRacing-v3 episodes; observations are 64x64 crops (rows 0..83).",
+        observation_info=tfds.features.Image(shape=envlib.OBS_SHAPE, dtype=np.uint8,
+                                             encoding_format="png"),
+        action_info=tfds.features.Tensor(shape=(3,), dtype=np.float32),
+        reward_info=np.float32,
+        discount_info=np.float32,
+        episode_metadata_info=_episode_metadata(),
+    )
+
+
+def latents_config(z_size: int) -> rlds_base.DatasetConfig:
+    return rlds_base.DatasetConfig(
+        name=LATENTS_NAME,
+        overall_description="Rollouts encoded by V: per step the posterior's mu and logvar.",
+        observation_info=tfds.features.FeaturesDict({
+            "mu": tfds.features.Tensor(shape=(z_size,), dtype=np.float32),
+            "logvar": tfds.features.Tensor(shape=(z_size,), dtype=np.float32),
+        }),
+        action_info=tfds.features.Tensor(shape=(3,), dtype=np.float32),
+        reward_info=np.float32,
+        discount_info=np.float32,
+        episode_metadata_info=_episode_metadata(),
+    )
+
+
+def _steps(observations, actions: np.ndarray, rewards: np.ndarray, terminated: bool) -> dict:
+    """RLDS steps: T + 1 entries; the last holds the final observation and no action."""
+    n = len(actions) + 1
+    pad = lambda x: np.concatenate([x, np.zeros((1,) + x.shape[1:], x.dtype)])
+    discount = np.ones(n, np.float32)
+    if terminated:
+        discount[-1] = 0.0
+    is_first = np.zeros(n, bool)
+    is_first[0] = True
+    is_last = np.zeros(n, bool)
+    is_last[-1] = True
+    return {
+        "observation": observations,
+        "action": pad(np.asarray(actions, np.float32).reshape(-1, 3)),
+        "reward": pad(np.asarray(rewards, np.float32)),
+        "discount": discount,
+        "is_first": is_first,
+        "is_last": is_last,
+        "is_terminal": is_last & bool(terminated),
+    }
+
+
+def episode_example(episode: Episode, episode_id: int, env_id: str = envlib.ENV_ID) -> dict:
+    return {
+        "steps": _steps(episode.observations, episode.actions, episode.rewards, episode.terminated),
+        "episode_id": episode_id, "seed": episode.seed, "env_id": env_id,
+        "episode_return": episode.episode_return, "length": episode.length,
+    }
+
+
+class DatasetWriter:
+    """Appends episodes to the splits of one RLDS dataset directory."""
+
+    def __init__(self, directory: str, config: rlds_base.DatasetConfig, splits: Iterable[str],
+                 episodes_per_shard: int):
+        identity = tfds.core.DatasetIdentity(
+            name=config.name, version=tfds.core.Version(VERSION), data_dir=directory,
+            module_name=__name__)
+        splits = list(splits)
+        # Per-split counts live in the dataset's metadata.json, so readers know the sizes
+        # without a pass over the shards.
+        info = rlds_base.build_info(config, identity, ds_metadata={
+            "episodes": {s: 0 for s in splits}, "steps": {s: 0 for s in splits}})
+        self._counts = info.metadata
+        tf.io.gfile.makedirs(directory)
+        self._writer = sequential_writer.SequentialWriter(info, episodes_per_shard, overwrite=True)
+        self._writer.initialize_splits(splits)
+
+    def add(self, split: str, examples: list[dict]) -> None:
+        """Appends episodes; each example's `length` counts its transitions."""
+        self._counts["episodes"][split] += len(examples)
+        self._counts["steps"][split] += sum(int(ex["length"]) for ex in examples)
+        self._writer.add_examples({split: examples})
+
+    def close(self) -> None:
+        self._writer.close_all()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_dataset(directory: str) -> tfds.core.DatasetBuilder:
+    """The TFDS builder of a dataset directory, with a one-line error if it is not one."""
+    if not tf.io.gfile.exists(os.path.join(directory, "dataset_info.json")):
+        raise FileNotFoundError(f"{directory}: not a worldmodels dataset (no dataset_info.json)")
+    return tfds.builder_from_directory(directory)
+
+
+def split_counts(directory: str, split: str) -> tuple[int, int]:
+    """(episodes, transitions) of a split, from the dataset's metadata."""
+    meta = open_dataset(directory).info.metadata or {}
+    try:
+        return int(meta["episodes"][split]), int(meta["steps"][split])
+    except KeyError:
+        raise KeyError(f"{directory}: metadata.json has no counts for split {split!r}") from None
+
+
+def split_files(builder: tfds.core.DatasetBuilder, split: str) -> list[str]:
+    if split not in builder.info.splits:
+        raise KeyError(f"{builder.data_dir}: no split {split!r} "
+                       f"(has {', '.join(builder.info.splits.keys())})")
+    return [os.fspath(p) for p in builder.info.splits[split].filepaths]
+
+
+def find_corrupt_shard(files: Iterable[str]) -> CorruptShardError | None:
+    """Reads each shard through to find the first one TFRecord's checksums reject."""
+    for path in files:
+        try:
+            for _ in tf.data.TFRecordDataset(path):
+                pass
+        except (tf.errors.DataLossError, tf.errors.OutOfRangeError,
+                tf.errors.InvalidArgumentError) as err:
+            return CorruptShardError(f"{path}: corrupt or truncated TFRecord shard "
+                                     f"({err.message.splitlines()[0]})")
+    return None
+
+
+def checked(dataset: tf.data.Dataset, files: list[str]):
+    """Iterates `dataset`; a read failure becomes a CorruptShardError naming the shard."""
+    try:
+        yield from dataset
+    except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as err:
+        raise (find_corrupt_shard(files) or CorruptShardError(
+            f"{files[0] if len(files) == 1 else 'one of ' + str(len(files)) + ' shards'}: "
+            f"unreadable ({err.message.splitlines()[0]})")) from None
+
+
+def episodes(directory: str, split: str, shuffle_files: bool = False) -> tf.data.Dataset:
+    """The split's episodes as RLDS dicts (steps as a nested dataset), streamed from disk."""
+    builder = open_dataset(directory)
+    split_files(builder, split)
+    return builder.as_dataset(split=split, shuffle_files=shuffle_files)
+
+
+def read_episode_arrays(directory: str, split: str) -> list[dict]:
+    """Small splits only (tests, reports): every episode as numpy arrays."""
+    builder = open_dataset(directory)
+    files = split_files(builder, split)
+    ds = builder.as_dataset(split=split).map(
+        lambda ep: {**{k: v for k, v in ep.items() if k != "steps"},
+                    "steps": ep["steps"].batch(1_000_000).get_single_element()})
+    return [tfds.as_numpy(ep) for ep in checked(ds, files)]

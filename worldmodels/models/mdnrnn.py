@@ -1,0 +1,97 @@
+"""M: the MDN-RNN. An LSTM over [z_t, a_t] predicting a Gaussian mixture over z_{t+1},
+`mixtures` components per latent dimension (H's and Z's form), plus optional reward and done
+heads."""
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+class MDNRNN(keras.Model):
+    def __init__(self, z_size: int = 32, action_size: int = 3, hidden_units: int = 256,
+                 mixtures: int = 5, reward_head: bool = False, done_head: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.z_size, self.action_size = z_size, action_size
+        self.hidden_units, self.mixtures = hidden_units, mixtures
+        self.lstm = layers.LSTM(hidden_units, return_sequences=True, return_state=True, name="lstm")
+        self.mdn = layers.Dense(z_size * mixtures * 3, name="mdn")
+        self.reward = layers.Dense(1, name="reward") if reward_head else None
+        self.done = layers.Dense(1, name="done") if done_head else None
+        self.lstm.build((None, None, z_size + action_size))
+        for head in (self.mdn, self.reward, self.done):
+            if head is not None:
+                head.build((None, hidden_units))
+        self.built = True
+
+    def heads(self, h):
+        """Output heads on LSTM outputs h[..., H]: mixture (log_pi, mu, log_sigma) each
+        [..., z, K] with log_pi normalised over K, and the optional reward and done logits."""
+        raw = self.mdn(h)
+        shape = tf.concat([tf.shape(raw)[:-1], [self.z_size, self.mixtures * 3]], 0)
+        log_pi, mu, log_sigma = tf.split(tf.reshape(raw, shape), 3, axis=-1)
+        out = {"log_pi": tf.nn.log_softmax(log_pi, axis=-1), "mu": mu, "log_sigma": log_sigma}
+        if self.reward is not None:
+            out["reward"] = tf.squeeze(self.reward(h), -1)
+        if self.done is not None:
+            out["done_logit"] = tf.squeeze(self.done(h), -1)
+        return out
+
+    def call(self, z, actions, initial_state=None):
+        """Whole sequences z[B, T, z], actions[B, T, 3] -> heads per step and the final state."""
+        x = tf.concat([z, actions], axis=-1)
+        h, state_h, state_c = self.lstm(x, initial_state=initial_state)
+        return self.heads(h), (state_h, state_c)
+
+    def step(self, z, action, state):
+        """One step for a batch: the agent's and the dream's inner loop."""
+        h, (state_h, state_c) = self.lstm.cell(tf.concat([z, action], -1), list(state))
+        return self.heads(h), (state_h, state_c)
+
+    def initial_state(self, batch_size):
+        zeros = tf.zeros([batch_size, self.hidden_units])
+        return zeros, zeros
+
+
+def mixture_log_prob(target, log_pi, mu, log_sigma):
+    """log p(target) per dimension under the mixture: target[..., z], params [..., z, K]."""
+    x = target[..., None]
+    log_normal = -0.5 * tf.square((x - mu) / tf.exp(log_sigma)) - log_sigma - LOG_SQRT_2PI
+    return tf.reduce_logsumexp(log_pi + log_normal, axis=-1)
+
+
+def mdn_loss(target, heads, mask, reward=None, done=None, done_weight: float = 1.0):
+    """Mean NLL over dimensions and unmasked steps; plus reward MSE and weighted done
+    cross-entropy where those heads exist. mask[B, T] is 1 before episode end, 0 after.
+
+    Returns (total, {name: component})."""
+    mask = tf.cast(mask, tf.float32)
+    denom = tf.maximum(tf.reduce_sum(mask), 1.0)
+    nll = -tf.reduce_mean(mixture_log_prob(target, heads["log_pi"], heads["mu"],
+                                           heads["log_sigma"]), axis=-1)
+    parts = {"nll": tf.reduce_sum(nll * mask) / denom}
+    if "reward" in heads and reward is not None:
+        parts["reward_mse"] = tf.reduce_sum(tf.square(heads["reward"] - reward) * mask) / denom
+    if "done_logit" in heads and done is not None:
+        xent = tf.nn.sigmoid_cross_entropy_with_logits(tf.cast(done, tf.float32),
+                                                       heads["done_logit"])
+        parts["done_xent"] = done_weight * tf.reduce_sum(xent * mask) / denom
+    return tf.add_n(list(parts.values())), parts
+
+
+def sample_mixture(log_pi, mu, log_sigma, temperature: float, rng: np.random.Generator):
+    """Draws z per dimension with temperature tau: log pi / tau, sigma * sqrt(tau)."""
+    log_pi, mu, log_sigma = (np.asarray(t, np.float64) for t in (log_pi, mu, log_sigma))
+    logits = log_pi / temperature
+    probs = np.exp(logits - logits.max(-1, keepdims=True))
+    probs /= probs.sum(-1, keepdims=True)
+    u = rng.random(probs.shape[:-1] + (1,))
+    k = np.minimum((probs.cumsum(-1) < u).sum(-1), probs.shape[-1] - 1)
+    pick = lambda t: np.take_along_axis(t, k[..., None], -1)[..., 0]
+    sigma = np.exp(pick(log_sigma)) * math.sqrt(temperature)
+    return (pick(mu) + sigma * rng.standard_normal(sigma.shape)).astype(np.float32)

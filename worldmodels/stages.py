@@ -1,0 +1,213 @@
+"""The six stages as plain functions over directories: what each TFX executor calls.
+
+Usable without TFX (the smoke run and the tests call them directly). Every random source is
+seeded from the Config, so the same config gives the same artifacts.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from worldmodels import agent as agentlib
+from worldmodels import env as envlib
+from worldmodels import rollout, rollout_engine, serving
+from worldmodels.config import Config
+from worldmodels.data import rlds
+from worldmodels.models import controller
+from worldmodels.progress import Progress
+from worldmodels.training import cmaes, rnn_train, vae_train
+
+SERVING_DIR = "Format-Serving"
+SPLITS = ("train", "eval")
+
+
+def generate_rollouts(cfg: Config, out_dir: str) -> dict:
+    """RolloutGen: Brownian-explorer episodes, train and eval splits, as an RLDS dataset."""
+    env = envlib.make_env(cfg.env.env_id, cfg.env.max_steps)
+    counts = {"episodes": 0, "steps": 0}
+    episode_id = 0
+    with rlds.DatasetWriter(out_dir, rlds.rollouts_config(), SPLITS,
+                            cfg.rollouts.episodes_per_shard) as writer:
+        for split, n in (("train", cfg.rollouts.train_episodes), ("eval", cfg.rollouts.eval_episodes)):
+            with Progress(f"rollouts {split}", n, "episode") as bar:
+                for seed in rollout.episode_seeds(cfg.seed, split, n):
+                    episode = rollout.collect_episode(env, seed)
+                    bar.update(1, ret=episode.episode_return)
+                    if episode.length < cfg.rollouts.min_steps:
+                        continue
+                    writer.add(split, [rlds.episode_example(episode, episode_id, cfg.env.env_id)])
+                    episode_id += 1
+                    counts["episodes"] += 1
+                    counts["steps"] += episode.length
+    env.close()
+    return counts
+
+
+def train_vision(cfg: Config, rollouts_dir: str, model_dir: str, run_dir: str,
+                 checkpoint_dir: str) -> dict:
+    """VAETrainer: trains V, exports it as a SavedModel with encode and decode signatures."""
+    result = vae_train.train_vae(rollouts_dir, cfg.vae, cfg.seed, checkpoint_dir, run_dir)
+    serving.save_vision(result.model, os.path.join(model_dir, SERVING_DIR))
+    return {"steps": result.steps, "train_loss": result.train_loss,
+            "eval_reconstruction_loss": result.eval_reconstruction_loss,
+            "eval_kl_loss": result.eval_kl_loss}
+
+
+def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str,
+                   batch_size: int = 256) -> dict:
+    """LatentTransform: every episode of every split encoded to (mu, logvar) per step."""
+    vision = serving.load(os.path.join(vision_dir, SERVING_DIR))
+    builder = rlds.open_dataset(rollouts_dir)
+    counts = {"episodes": 0, "steps": 0}
+    with rlds.DatasetWriter(out_dir, rlds.latents_config(cfg.vae.z_size), SPLITS,
+                            cfg.rollouts.episodes_per_shard) as writer:
+        for split in SPLITS:
+            files = rlds.split_files(builder, split)
+            episodes = builder.as_dataset(split=split).map(
+                lambda ep: {**{k: v for k, v in ep.items() if k != "steps"},
+                            "steps": ep["steps"].batch(1 << 30).get_single_element()})
+            total = rlds.split_counts(rollouts_dir, split)[0]
+            with Progress(f"encode {split}", total, "episode") as bar:
+                for ep in rlds.checked(episodes, files):
+                    writer.add(split, [_encoded_example(vision, ep, batch_size)])
+                    counts["episodes"] += 1
+                    counts["steps"] += int(ep["length"])
+                    bar.update(1)
+    return counts
+
+
+def _encoded_example(vision, ep: dict, batch_size: int) -> dict:
+    steps = ep["steps"]
+    images = tf.cast(steps["observation"], tf.float32) / 255.0
+    mus, logvars = [], []
+    for start in range(0, int(images.shape[0]), batch_size):
+        out = vision.encode(images[start:start + batch_size])
+        mus.append(out["mu"].numpy())
+        logvars.append(out["logvar"].numpy())
+    new_steps = {k: v.numpy() for k, v in steps.items() if k != "observation"}
+    new_steps["observation"] = {"mu": np.concatenate(mus), "logvar": np.concatenate(logvars)}
+    meta = {k: (v.numpy().decode() if v.dtype == tf.string else v.numpy())
+            for k, v in ep.items() if k != "steps"}
+    return {**meta, "steps": new_steps}
+
+
+def train_memory(cfg: Config, latents_dir: str, model_dir: str, run_dir: str,
+                 checkpoint_dir: str) -> dict:
+    """RNNTrainer: trains M, exports it with step and sequence signatures."""
+    result = rnn_train.train_rnn(latents_dir, cfg.rnn, cfg.seed, checkpoint_dir, run_dir)
+    serving.save_memory(result.model, os.path.join(model_dir, SERVING_DIR))
+    return {"steps": result.steps, "train_loss": result.train_loss, "eval_nll": result.eval_nll}
+
+
+def _make_envs(cfg: Config, count: int) -> list:
+    return [envlib.make_env(cfg.env.env_id, cfg.env.max_steps) for _ in range(count)]
+
+
+def _evaluate_params(policy, envs, params: np.ndarray, seeds: list[int]) -> np.ndarray:
+    jobs = [rollout_engine.Job(0, s) for s in seeds]
+    return rollout_engine.run_jobs(policy, params[None].astype(np.float32), jobs, envs)
+
+
+def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: str,
+                      run_dir: str, state_dir: str) -> dict:
+    """ControllerSearch: CMA-ES on the real environment with V and M in the loop.
+
+    The state is saved in `state_dir` after every generation; a rerun resumes there. The
+    output is the distribution mean that scored best on the fixed evaluation seeds."""
+    cc = cfg.controller
+    vision = serving.load(os.path.join(vision_dir, SERVING_DIR))
+    memory = serving.load(os.path.join(memory_dir, SERVING_DIR))
+    policy = agentlib.PopulationPolicy(vision, memory)
+    dim = controller.parameter_count(policy.z_size, policy.hidden_units)
+    envs = _make_envs(cfg, cc.envs_per_worker)
+    state_path = os.path.join(state_dir, "cmaes_state.pkl")
+    best_path = os.path.join(state_dir, "best_mean_params.npy")
+    os.makedirs(state_dir, exist_ok=True)
+    search = (cmaes.CMASearch.load(state_path) if os.path.exists(state_path) else
+              cmaes.CMASearch(dim, cc.sigma0, cc.population, cfg.seed, cc.weight_decay))
+    eval_seeds = [cfg.seed * 1_000_000 + 900_000 + i for i in range(cc.eval_episodes)]
+    writer = tf.summary.create_file_writer(run_dir)
+
+    def fitness(solutions: np.ndarray, generation: int) -> np.ndarray:
+        base = cfg.seed * 1_000_000 + 700_000 + generation * cc.episodes_per_candidate
+        seeds = list(range(base, base + cc.episodes_per_candidate))
+        jobs = rollout_engine.population_jobs(len(solutions), seeds)
+        returns = rollout_engine.run_jobs(policy, solutions.astype(np.float32), jobs, envs)
+        return rollout_engine.mean_returns(returns, len(solutions))
+
+    def on_generation(s: cmaes.CMASearch, stats: cmaes.GenerationStats) -> None:
+        if (stats.generation + 1) % cc.eval_every == 0 or stats.generation + 1 == cc.generations:
+            returns = _evaluate_params(policy, envs, s.mean_params(), eval_seeds)
+            stats.eval_mean, stats.eval_std = float(returns.mean()), float(returns.std())
+            if stats.eval_mean >= max(h.eval_mean for h in s.history if h.eval_mean is not None):
+                np.save(best_path, s.mean_params())
+        with writer.as_default(step=stats.generation):
+            for name in ("best", "mean", "worst", "std", "sigma", "eval_mean"):
+                if getattr(stats, name) is not None:
+                    tf.summary.scalar(f"cmaes/{name}", getattr(stats, name))
+            tf.summary.scalar("cmaes/generation_seconds", stats.wall_time_s)
+
+    cmaes.run_search(search, fitness, cc.generations, state_path, on_generation)
+    writer.flush()
+    for env in envs:
+        env.close()
+    params = np.load(best_path)
+    history = cmaes.history_rows(search)
+    evaluated = [h for h in history if h["eval_mean"] is not None]
+    best = max(evaluated, key=lambda h: h["eval_mean"])
+    os.makedirs(model_dir, exist_ok=True)
+    np.save(os.path.join(model_dir, "params.npy"), params)
+    with open(os.path.join(model_dir, "history.json"), "w") as f:
+        json.dump(history, f, indent=1)
+    return {"generations": len(history), "best_eval_mean": best["eval_mean"],
+            "best_eval_generation": best["generation"], "parameters": int(params.size)}
+
+
+def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir: str,
+                   model_dir: str, evaluation_dir: str) -> dict:
+    """Evaluator: exports V + M + C as one agent SavedModel, then drives the exported agent
+    for `evaluator.episodes` fixed seeds."""
+    vision = serving.load(os.path.join(vision_dir, SERVING_DIR))
+    memory = serving.load(os.path.join(memory_dir, SERVING_DIR))
+    params = np.load(os.path.join(controller_dir, "params.npy"))
+    agent_dir = os.path.join(model_dir, SERVING_DIR)
+    agentlib.export_agent(vision, memory, params, agent_dir)
+    seeds = [cfg.evaluator.seed + i for i in range(cfg.evaluator.episodes)]
+    returns = play(serving.load(agent_dir), seeds, cfg)
+    result = {"seeds": seeds, "returns": returns.tolist(), "mean": float(returns.mean()),
+              "std": float(returns.std()), "threshold": cfg.evaluator.threshold,
+              "blessed": bool(returns.mean() >= cfg.evaluator.threshold)}
+    os.makedirs(evaluation_dir, exist_ok=True)
+    with open(os.path.join(evaluation_dir, "evaluation.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
+class _SavedAgentPolicy:
+    """Adapts an agent SavedModel to the engine's policy interface (one controller for all)."""
+
+    def __init__(self, agent):
+        self.agent = agent
+
+    def initial_state(self, batch: int):
+        state = self.agent.initial_state(batch)
+        return state["h"].numpy(), state["c"].numpy()
+
+    def __call__(self, frames, params, h, c):
+        action, state = self.agent.act(frames, {"h": h, "c": c})
+        return action.numpy(), state["h"].numpy(), state["c"].numpy()
+
+
+def play(agent, seeds: list[int], cfg: Config) -> np.ndarray:
+    """Returns of the agent SavedModel on CarRacing-v3, one episode per seed, batched."""
+    envs = _make_envs(cfg, min(cfg.controller.envs_per_worker, len(seeds)))
+    jobs = [rollout_engine.Job(0, s) for s in seeds]
+    with Progress("evaluate", len(seeds), "episode") as bar:
+        returns = rollout_engine.run_jobs(_SavedAgentPolicy(agent), np.zeros((1, 1), np.float32),
+                                          jobs, envs, on_episode=lambda j, r: bar.update(1, ret=r))
+    for env in envs:
+        env.close()
+    return returns

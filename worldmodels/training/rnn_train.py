@@ -1,0 +1,104 @@
+"""Training M: Adam with gradients clipped by value, on windows of encoded episodes.
+
+Each batch re-samples z = mu + exp(logvar / 2) * eps from the stored posteriors (inputs and
+targets alike). Checkpoints every `checkpoint_every` steps; a restarted run resumes there.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import keras
+import tensorflow as tf
+
+from worldmodels.config import RNNConfig
+from worldmodels.data import readers, rlds
+from worldmodels.models.mdnrnn import MDNRNN, mdn_loss
+from worldmodels.progress import Progress
+from worldmodels.training.vae_train import NaNLossError
+
+
+@dataclass
+class RNNResult:
+    model: MDNRNN
+    steps: int
+    train_loss: float
+    eval_nll: float
+
+
+def _sample(mu, logvar, seed):
+    return mu + tf.exp(logvar / 2.0) * tf.random.stateless_normal(tf.shape(mu), seed)
+
+
+def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed):
+    z = _sample(batch["mu"], batch["logvar"], seed)
+    target = _sample(batch["next_mu"], batch["next_logvar"], seed + 1)
+    heads, _ = model(z, batch["action"])
+    return mdn_loss(target, heads, batch["mask"], batch["reward"], batch["done"], cfg.done_weight)
+
+
+def build_model(cfg: RNNConfig, z_size: int) -> MDNRNN:
+    return MDNRNN(z_size=z_size, hidden_units=cfg.hidden_units, mixtures=cfg.mixtures,
+                  reward_head=cfg.reward_head, done_head=cfg.done_head)
+
+
+def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
+              log_dir: str | None = None) -> RNNResult:
+    keras.utils.set_random_seed(seed)
+    z_size = rlds.open_dataset(latents_dir).info.features["steps"]["observation"]["mu"].shape[0]
+    model = build_model(cfg, z_size)
+    optimizer = keras.optimizers.Adam(cfg.learning_rate, clipvalue=cfg.grad_clip)
+    step = tf.Variable(0, dtype=tf.int64, trainable=False)
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
+    manager = tf.train.CheckpointManager(ckpt, checkpoint_dir, max_to_keep=2)
+    if manager.latest_checkpoint:
+        ckpt.restore(manager.latest_checkpoint)
+    writer = tf.summary.create_file_writer(log_dir) if log_dir else None
+
+    @tf.function
+    def train_step(batch, n):
+        with tf.GradientTape() as tape:
+            total, parts = _loss(model, batch, cfg, tf.stack([tf.constant(seed, tf.int64), n]))
+        grads = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return total, parts
+
+    done = int(step.numpy())
+    data, files = readers.rnn_sequences(latents_dir, "train", cfg.seq_len, cfg.batch_size,
+                                        seed=seed + done)
+    loss = float("nan")
+    with Progress("MDN-RNN", cfg.steps, "step") as bar:
+        bar.update(done)
+        for batch in rlds.checked(data.take(cfg.steps - done), files):
+            total, parts = train_step(batch, step)
+            step.assign_add(1)
+            n, loss = int(step.numpy()), float(total)
+            if not math.isfinite(loss):
+                raise NaNLossError(f"rnn: loss is {loss} at step {n}")
+            if writer and (n % 10 == 0 or n == 1):
+                with writer.as_default(step=n):
+                    tf.summary.scalar("loss/total", total)
+                    for name, value in parts.items():
+                        tf.summary.scalar(f"loss/{name}", value)
+            bar.update(1, loss=loss)
+            if n % cfg.checkpoint_every == 0 or n == cfg.steps:
+                manager.save(checkpoint_number=n)
+    eval_nll = evaluate_rnn(model, latents_dir, cfg, seed)
+    if writer:
+        with writer.as_default(step=int(step.numpy())):
+            tf.summary.scalar("eval/nll", eval_nll)
+        writer.flush()
+    return RNNResult(model, int(step.numpy()), loss, eval_nll)
+
+
+def evaluate_rnn(model: MDNRNN, latents_dir: str, cfg: RNNConfig, seed: int) -> float:
+    """Mean NLL per dimension and step over the whole eval split (a fixed z sample)."""
+    data, files = readers.rnn_sequences(latents_dir, "eval", cfg.seq_len, cfg.batch_size,
+                                        seed=None, repeat=False)
+    nll_sum = weight = 0.0
+    for i, batch in enumerate(rlds.checked(data, files)):
+        _, parts = _loss(model, batch, cfg, tf.constant([seed, -1 - i], tf.int64))
+        steps = float(tf.reduce_sum(batch["mask"]))
+        nll_sum += float(parts["nll"]) * steps
+        weight += steps
+    return nll_sum / max(weight, 1.0)

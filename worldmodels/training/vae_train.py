@@ -1,0 +1,120 @@
+"""Training V: Adam on the KL-tolerant VAE loss, streaming frames from the Rollouts artifact.
+
+Checkpoints (model, optimizer, step) every `checkpoint_every` batches and at each epoch's end
+in `checkpoint_dir`; a restarted run resumes from the newest one at the same batch.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from worldmodels.config import VAEConfig
+from worldmodels.data import readers, rlds
+from worldmodels.models.vae import ConvVAE, vae_loss
+from worldmodels.progress import Progress
+
+
+class NaNLossError(FloatingPointError):
+    """Training diverged; the message names the model and step."""
+
+
+@dataclass
+class VAEResult:
+    model: ConvVAE
+    steps: int
+    train_loss: float
+    eval_reconstruction_loss: float  # mean per-image summed squared error on the eval split
+    eval_kl_loss: float
+
+
+def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
+              log_dir: str | None = None) -> VAEResult:
+    """Trains V on the train split, evaluates on the eval split."""
+    episodes, transitions = rlds.split_counts(rollouts_dir, "train")
+    frames = episodes + transitions  # T + 1 frames an episode
+    if frames < cfg.batch_size:
+        raise ValueError(f"vae.batch_size: {cfg.batch_size} is more than the {frames} frames "
+                         f"in {rollouts_dir}'s train split")
+    per_epoch = frames // cfg.batch_size
+    keras.utils.set_random_seed(seed)
+    model = ConvVAE(cfg.z_size)
+    optimizer = keras.optimizers.Adam(cfg.learning_rate)
+    step = tf.Variable(0, dtype=tf.int64, trainable=False)
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
+    manager = tf.train.CheckpointManager(ckpt, checkpoint_dir, max_to_keep=2)
+    if manager.latest_checkpoint:
+        ckpt.restore(manager.latest_checkpoint)
+    writer = tf.summary.create_file_writer(log_dir) if log_dir else None
+
+    @tf.function
+    def train_step(images, noise):
+        with tf.GradientTape() as tape:
+            recon, mu, logvar = model(images, noise)
+            total, r_loss, kl_loss = vae_loss(images, recon, mu, logvar, cfg.kl_tolerance)
+        grads = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return total, r_loss, kl_loss, recon
+
+    total_steps = per_epoch * cfg.epochs
+    if cfg.max_steps:
+        total_steps = min(total_steps, cfg.max_steps)
+    rng = np.random.default_rng([seed, int(step.numpy())])
+    loss = float("nan")
+    with Progress("VAE", total_steps, "batch") as bar:
+        bar.update(int(step.numpy()))
+        epoch = int(step.numpy()) // per_epoch
+        while step.numpy() < total_steps:
+            frames, files = readers.vae_frames(
+                rollouts_dir, "train", cfg.batch_size, seed=seed + epoch,
+                shuffle_buffer=cfg.shuffle_buffer, interleave_episodes=cfg.interleave_episodes)
+            done_in_epoch = int(step.numpy()) - epoch * per_epoch
+            for images in rlds.checked(frames.take(per_epoch).skip(done_in_epoch), files):
+                noise = rng.standard_normal((images.shape[0], cfg.z_size)).astype(np.float32)
+                total, r_loss, kl_loss, recon = train_step(images, noise)
+                step.assign_add(1)
+                loss = float(total)
+                n = int(step.numpy())
+                if not math.isfinite(loss):
+                    raise NaNLossError(f"vae: loss is {loss} at step {n}")
+                if writer and (n % 10 == 0 or n == 1):
+                    with writer.as_default(step=n):
+                        tf.summary.scalar("loss/total", total)
+                        tf.summary.scalar("loss/reconstruction", r_loss)
+                        tf.summary.scalar("loss/kl", kl_loss)
+                if writer and n % 200 == 1:
+                    with writer.as_default(step=n):
+                        tf.summary.image("real_vs_reconstruction",
+                                         tf.concat([images[:4], recon[:4]], axis=2), max_outputs=4)
+                bar.update(1, loss=loss)
+                if n % cfg.checkpoint_every == 0:
+                    manager.save(checkpoint_number=n)
+                if n >= total_steps:
+                    break
+            epoch += 1
+            manager.save(checkpoint_number=int(step.numpy()))
+    eval_r, eval_kl = evaluate_vae(model, rollouts_dir, cfg)
+    if writer:
+        with writer.as_default(step=int(step.numpy())):
+            tf.summary.scalar("eval/reconstruction", eval_r)
+            tf.summary.scalar("eval/kl", eval_kl)
+        writer.flush()
+    return VAEResult(model, int(step.numpy()), loss, eval_r, eval_kl)
+
+
+def evaluate_vae(model: ConvVAE, rollouts_dir: str, cfg: VAEConfig) -> tuple[float, float]:
+    """Mean per-image reconstruction error (at z = mu) and KL over the whole eval split."""
+    frames, files = readers.vae_frames(rollouts_dir, "eval", cfg.batch_size, seed=None,
+                                       drop_remainder=False)
+    r_sum = kl_sum = 0.0
+    count = 0
+    for images in rlds.checked(frames, files):
+        mu, logvar = model.encode(images)
+        recon = model.decode(mu)
+        r_sum += float(tf.reduce_sum(tf.square(images - recon)))
+        kl_sum += float(tf.reduce_sum(-0.5 * tf.reduce_sum(1 + logvar - mu**2 - tf.exp(logvar), -1)))
+        count += int(images.shape[0])
+    return r_sum / max(count, 1), kl_sum / max(count, 1)
