@@ -193,6 +193,13 @@ def from_dict(data: dict) -> Config:
     return Config(**kwargs)
 
 
+def sections_json(cfg: Config, sections: tuple[str, ...]) -> str:
+    """JSON of the preset, the seed and the named sections only."""
+    data = dataclasses.asdict(cfg)
+    return json.dumps({k: v for k, v in data.items() if k in ("preset", "seed", *sections)},
+                      sort_keys=True)
+
+
 PAPER = Config(preset="paper")
 
 SMALL = PAPER.replace(

@@ -1,0 +1,48 @@
+"""What every worldmodels executor shares: the config parameter, the code version, and the
+resume directory for stages that checkpoint."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tfx.dsl.components.base import base_executor
+from tfx.types import artifact_utils
+from tfx.types.component_spec import ExecutionParameter
+
+from worldmodels import config as configlib
+from worldmodels import resume
+
+# TFX caching keys on inputs and parameters, not code: raise a component's version whenever
+# its behaviour changes so cached results from older code are not reused.
+CODE_VERSION = "1"
+
+PARAMETERS = {
+    "config": ExecutionParameter(type=str),  # Config JSON (the sections this stage uses)
+    "code_version": ExecutionParameter(type=str),
+}
+
+
+def config_parameters(cfg: configlib.Config, sections: tuple[str, ...],
+                      code_version: str = CODE_VERSION) -> dict:
+    """The component's parameters: only its own config sections, so changing, say, the
+    evaluator threshold does not invalidate the cached rollouts."""
+    return {"config": configlib.sections_json(cfg, sections), "code_version": code_version}
+
+
+class Executor(base_executor.BaseExecutor):
+    """Base for the six executors: parsed config and a resumable state directory."""
+
+    def config(self, exec_properties: dict[str, Any]) -> configlib.Config:
+        return configlib.Config.from_json(exec_properties["config"])
+
+    def state_dir(self, input_dict, exec_properties) -> str:
+        """The stateful working directory, seeded from an earlier killed execution of the same
+        inputs and parameters (TFX keeps that directory when an execution does not finish)."""
+        key = json.dumps({
+            "inputs": {k: [a.uri for a in v] for k, v in sorted(input_dict.items())},
+            "parameters": {k: v for k, v in sorted(exec_properties.items())}}, sort_keys=True)
+        return resume.adopt(self._context.stateful_working_dir, key)
+
+
+def single(artifacts: list):
+    return artifact_utils.get_single_instance(artifacts)

@@ -1,0 +1,44 @@
+"""ControllerSearch: CMA-ES over C on the real environment with V and M in the loop.
+
+The CMA-ES state is saved in the stateful working directory after every generation, so a
+killed run resumes at the last finished generation."""
+from tfx import types
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types import channel, standard_artifacts
+from tfx.types.component_spec import ChannelParameter
+
+from components import base
+from worldmodels import stages
+
+SECTIONS = ("env", "controller")
+
+
+class ControllerSearchSpec(types.ComponentSpec):
+    PARAMETERS = base.PARAMETERS
+    INPUTS = {"vae": ChannelParameter(type=standard_artifacts.Model),
+              "rnn": ChannelParameter(type=standard_artifacts.Model)}
+    OUTPUTS = {"model": ChannelParameter(type=standard_artifacts.Model),
+               "model_run": ChannelParameter(type=standard_artifacts.ModelRun)}
+
+
+class ControllerSearchExecutor(base.Executor):
+    def Do(self, input_dict, output_dict, exec_properties):
+        model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
+        result = stages.search_controller(
+            self.config(exec_properties), base.single(input_dict["vae"]).uri,
+            base.single(input_dict["rnn"]).uri, model.uri, run.uri,
+            self.state_dir(input_dict, exec_properties))
+        model.set_float_custom_property("best_eval_mean", result["best_eval_mean"])
+        model.set_int_custom_property("best_eval_generation", result["best_eval_generation"])
+        model.set_int_custom_property("generations", result["generations"])
+
+
+class ControllerSearch(base_component.BaseComponent):
+    SPEC_CLASS = ControllerSearchSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(ControllerSearchExecutor)
+
+    def __init__(self, vae: types.BaseChannel, rnn: types.BaseChannel, config):
+        super().__init__(spec=ControllerSearchSpec(
+            vae=vae, rnn=rnn, model=channel.Channel(type=standard_artifacts.Model),
+            model_run=channel.Channel(type=standard_artifacts.ModelRun),
+            **base.config_parameters(config, SECTIONS)))

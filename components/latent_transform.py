@@ -1,0 +1,38 @@
+"""LatentTransform: every episode encoded by V -> worldmodels.LatentSeries."""
+from tfx import types
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types import channel, standard_artifacts
+from tfx.types.component_spec import ChannelParameter
+
+from components import base
+from components.artifacts import LatentSeries, Rollouts
+from worldmodels import stages
+
+SECTIONS = ("vae", "rollouts")
+
+
+class LatentTransformSpec(types.ComponentSpec):
+    PARAMETERS = base.PARAMETERS
+    INPUTS = {"rollouts": ChannelParameter(type=Rollouts),
+              "vae": ChannelParameter(type=standard_artifacts.Model)}
+    OUTPUTS = {"latents": ChannelParameter(type=LatentSeries)}
+
+
+class LatentTransformExecutor(base.Executor):
+    def Do(self, input_dict, output_dict, exec_properties):
+        out = base.single(output_dict["latents"])
+        counts = stages.encode_latents(
+            self.config(exec_properties), base.single(input_dict["rollouts"]).uri,
+            base.single(input_dict["vae"]).uri, out.uri)
+        out.split_names = '["train", "eval"]'
+        out.episodes, out.steps = counts["episodes"], counts["steps"]
+
+
+class LatentTransform(base_component.BaseComponent):
+    SPEC_CLASS = LatentTransformSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(LatentTransformExecutor)
+
+    def __init__(self, rollouts: types.BaseChannel, vae: types.BaseChannel, config):
+        super().__init__(spec=LatentTransformSpec(
+            rollouts=rollouts, vae=vae, latents=channel.Channel(type=LatentSeries),
+            **base.config_parameters(config, SECTIONS)))

@@ -1,0 +1,35 @@
+"""RolloutGen: CarRacing-v3 episodes of the seeded explorer -> worldmodels.Rollouts."""
+from tfx import types
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types import channel
+from tfx.types.component_spec import ChannelParameter
+
+from components import base
+from components.artifacts import Rollouts
+from worldmodels import stages
+
+SECTIONS = ("env", "rollouts")
+
+
+class RolloutGenSpec(types.ComponentSpec):
+    PARAMETERS = base.PARAMETERS
+    INPUTS = {}
+    OUTPUTS = {"rollouts": ChannelParameter(type=Rollouts)}
+
+
+class RolloutGenExecutor(base.Executor):
+    def Do(self, input_dict, output_dict, exec_properties):
+        out = base.single(output_dict["rollouts"])
+        counts = stages.generate_rollouts(self.config(exec_properties), out.uri)
+        out.split_names = '["train", "eval"]'
+        out.episodes, out.steps = counts["episodes"], counts["steps"]
+
+
+class RolloutGen(base_component.BaseComponent):
+    SPEC_CLASS = RolloutGenSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(RolloutGenExecutor)
+
+    def __init__(self, config):
+        super().__init__(spec=RolloutGenSpec(
+            rollouts=channel.Channel(type=Rollouts),
+            **base.config_parameters(config, SECTIONS)))

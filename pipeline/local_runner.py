@@ -1,0 +1,11 @@
+"""Runs the pipeline with TFX's LocalDagRunner (the default orchestrator)."""
+from __future__ import annotations
+
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+
+from pipeline.pipeline import create_pipeline
+from worldmodels.config import Config
+
+
+def run(config: Config, root: str, enable_cache: bool = True) -> None:
+    LocalDagRunner().run(create_pipeline(config, root, enable_cache=enable_cache))
