@@ -31,6 +31,7 @@ class ControllerSearchExecutor(base.Executor):
         model.set_float_custom_property("best_eval_mean", result["best_eval_mean"])
         model.set_int_custom_property("best_eval_generation", result["best_eval_generation"])
         model.set_int_custom_property("generations", result["generations"])
+        run.set_int_custom_property("resumed_from_generation", result["resumed_from_generation"])
 
 
 class ControllerSearch(base_component.BaseComponent):

@@ -219,12 +219,29 @@ TINY = PAPER.replace(
     vae={"epochs": 1, "batch_size": 32, "shuffle_buffer": 1000, "interleave_episodes": 4,
          "checkpoint_every": 5},
     rnn={"steps": 10, "batch_size": 4, "seq_len": 32, "checkpoint_every": 5},
-    controller={"population": 4, "episodes_per_candidate": 1, "generations": 2,
+    controller={"population": 4, "episodes_per_candidate": 1, "generations": 3,
                 "envs_per_worker": 4, "eval_every": 2, "eval_episodes": 2},
     evaluator={"episodes": 2, "threshold": 0.0},
 )
 
 PRESETS = {"tiny": TINY, "small": SMALL, "paper": PAPER}
+
+
+def with_overrides(cfg: Config, assignments: list[str]) -> Config:
+    """Applies `section.field=value` strings; values are parsed as JSON, else kept as text."""
+    changes: dict = {}
+    for item in assignments:
+        name, sep, raw = item.partition("=")
+        section, dot, fld = name.strip().partition(".")
+        if not sep or not dot or section not in _SECTIONS:
+            raise ConfigError(f"--set {item}: expected SECTION.FIELD=VALUE with SECTION one of "
+                              f"{', '.join(_SECTIONS)}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        changes.setdefault(section, {})[fld] = value
+    return cfg.replace(**changes)
 
 
 def preset(name: str) -> Config:

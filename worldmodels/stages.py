@@ -128,6 +128,7 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     os.makedirs(state_dir, exist_ok=True)
     search = (cmaes.CMASearch.load(state_path) if os.path.exists(state_path) else
               cmaes.CMASearch(dim, cc.sigma0, cc.population, cfg.seed, cc.weight_decay))
+    resumed_from = search.generation
     eval_seeds = [cfg.seed * 1_000_000 + 900_000 + i for i in range(cc.eval_episodes)]
     writer = tf.summary.create_file_writer(run_dir)
 
@@ -163,7 +164,8 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     with open(os.path.join(model_dir, "history.json"), "w") as f:
         json.dump(history, f, indent=1)
     return {"generations": len(history), "best_eval_mean": best["eval_mean"],
-            "best_eval_generation": best["generation"], "parameters": int(params.size)}
+            "best_eval_generation": best["generation"], "parameters": int(params.size),
+            "resumed_from_generation": resumed_from}
 
 
 def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir: str,

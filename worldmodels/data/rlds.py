@@ -6,6 +6,7 @@ Written with TFDS's own SequentialWriter, so any user (and any RLDS tool) reads 
 from __future__ import annotations
 
 import os
+import re
 from typing import Iterable
 
 import numpy as np
@@ -155,7 +156,7 @@ def find_corrupt_shard(files: Iterable[str]) -> CorruptShardError | None:
         except (tf.errors.DataLossError, tf.errors.OutOfRangeError,
                 tf.errors.InvalidArgumentError) as err:
             return CorruptShardError(f"{path}: corrupt or truncated TFRecord shard "
-                                     f"({err.message.splitlines()[0]})")
+                                     f"({_reason(err)})")
     return None
 
 
@@ -166,7 +167,13 @@ def checked(dataset: tf.data.Dataset, files: list[str]):
     except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as err:
         raise (find_corrupt_shard(files) or CorruptShardError(
             f"{files[0] if len(files) == 1 else 'one of ' + str(len(files)) + ' shards'}: "
-            f"unreadable ({err.message.splitlines()[0]})")) from None
+            f"unreadable ({_reason(err)})")) from None
+
+
+def _reason(err: tf.errors.OpError) -> str:
+    """TensorFlow's own words without its op-name wrapping: 'corrupted record at 12'."""
+    text = re.sub(r"\{\{[^}]*\}\}|\[Op:[^\]]*\].*", "", err.message.splitlines()[0])
+    return text.strip() or type(err).__name__
 
 
 def episodes(directory: str, split: str, shuffle_files: bool = False) -> tf.data.Dataset:

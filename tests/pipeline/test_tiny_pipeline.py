@@ -1,0 +1,200 @@
+"""End to end: the README's main command (`worldmodels run --preset tiny`) on real CarRacing-v3,
+real TFX LocalDagRunner and ML Metadata. Checked: six executions with the right events, a
+second run served from cache, the agent acting in a fresh TensorFlow-only process, a corrupt
+shard's one-line error, and ControllerSearch resuming after a kill mid-search."""
+from __future__ import annotations
+
+import glob
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from ml_metadata.proto import metadata_store_pb2
+
+from worldmodels import metadata
+
+pytestmark = pytest.mark.slow
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXPECTED = {  # component -> (input keys, output keys)
+    "RolloutGen": (set(), {"rollouts"}),
+    "VAETrainer": ({"rollouts"}, {"model", "model_run"}),
+    "LatentTransform": ({"rollouts", "vae"}, {"latents"}),
+    "RNNTrainer": ({"latents"}, {"model", "model_run"}),
+    "ControllerSearch": ({"vae", "rnn"}, {"model", "model_run"}),
+    "Evaluator": ({"vae", "rnn", "controller"}, {"agent", "evaluation", "blessing"}),
+}
+WIRING = {  # (consumer, input key) -> (producer, output key)
+    ("VAETrainer", "rollouts"): ("RolloutGen", "rollouts"),
+    ("LatentTransform", "rollouts"): ("RolloutGen", "rollouts"),
+    ("LatentTransform", "vae"): ("VAETrainer", "model"),
+    ("RNNTrainer", "latents"): ("LatentTransform", "latents"),
+    ("ControllerSearch", "vae"): ("VAETrainer", "model"),
+    ("ControllerSearch", "rnn"): ("RNNTrainer", "model"),
+    ("Evaluator", "vae"): ("VAETrainer", "model"),
+    ("Evaluator", "rnn"): ("RNNTrainer", "model"),
+    ("Evaluator", "controller"): ("ControllerSearch", "model"),
+}
+
+
+def cli(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "worldmodels.cli", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=600, **kwargs)
+
+
+def events(store, execution):
+    out = {"inputs": {}, "outputs": {}}
+    for e in store.get_events_by_execution_ids([execution.id]):
+        side = "inputs" if e.type == metadata_store_pb2.Event.INPUT else "outputs"
+        out[side][e.path.steps[0].key] = e.artifact_id
+    return out
+
+
+def executions_by_component(store):
+    runs = {}
+    for name in EXPECTED:
+        type_name = f"components.{_module(name)}.{name}"
+        runs[name] = sorted(store.get_executions_by_type(type_name), key=lambda e: e.id)
+    return runs
+
+
+def _module(name: str) -> str:
+    return {"RolloutGen": "rollout_gen", "VAETrainer": "vae_trainer",
+            "LatentTransform": "latent_transform", "RNNTrainer": "rnn_trainer",
+            "ControllerSearch": "controller_search", "Evaluator": "evaluator"}[name]
+
+
+@pytest.fixture(scope="module")
+def tiny_root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp("tiny"))
+    result = cli("run", "--preset", "tiny", "--root", root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root, result
+
+
+def test_run_prints_agent_and_score(tiny_root):
+    root, result = tiny_root
+    lines = result.stdout.splitlines()
+    agent_line = next(line for line in lines if line.startswith("agent: "))
+    assert os.path.isfile(os.path.join(agent_line[len("agent: "):], "saved_model.pb"))
+    summary = metadata.latest_agent(root)
+    assert f"score: {summary.mean_return:.1f} +- {summary.std_return:.1f} over 2" in result.stdout
+
+
+def test_six_executions_with_their_events(tiny_root):
+    root, _ = tiny_root
+    store = metadata.open_store(root)
+    runs = executions_by_component(store)
+    produced = {}
+    for name, (inputs, outputs) in EXPECTED.items():
+        assert len(runs[name]) == 1, name
+        execution = runs[name][0]
+        assert execution.last_known_state == metadata_store_pb2.Execution.COMPLETE
+        ev = events(store, execution)
+        assert set(ev["inputs"]) == inputs, name
+        assert set(ev["outputs"]) == outputs, name
+        produced[name] = ev
+    for (consumer, key), (producer, out_key) in WIRING.items():
+        assert produced[consumer]["inputs"][key] == produced[producer]["outputs"][out_key]
+    rollouts = store.get_artifacts_by_id([produced["RolloutGen"]["outputs"]["rollouts"]])[0]
+    assert rollouts.type == "worldmodels.Rollouts"
+    assert rollouts.properties["episodes"].int_value == 6
+    assert rollouts.properties["steps"].int_value == 6 * 80
+    blessing = store.get_artifacts_by_id([produced["Evaluator"]["outputs"]["blessing"]])[0]
+    assert blessing.custom_properties["blessed"].int_value == 1  # tiny's threshold is 0
+
+
+def test_second_run_is_served_from_cache(tiny_root):
+    root, first = tiny_root
+    result = cli("run", "--preset", "tiny", "--root", root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    store = metadata.open_store(root)
+    for name, runs in executions_by_component(store).items():
+        assert [e.last_known_state for e in runs] == [
+            metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED], name
+        assert events(store, runs[0])["outputs"] == events(store, runs[1])["outputs"], name
+    assert [l for l in result.stdout.splitlines() if l.startswith(("agent", "score"))] == \
+        [l for l in first.stdout.splitlines() if l.startswith(("agent", "score"))]
+
+
+def test_agent_acts_in_a_fresh_tensorflow_only_process(tiny_root):
+    root, _ = tiny_root
+    agent_dir = metadata.latest_agent(root).agent_dir
+    script = textwrap.dedent(f"""
+        import sys, numpy as np, tensorflow as tf, gymnasium as gym
+        agent = tf.saved_model.load({agent_dir!r})
+        env = gym.make("CarRacing-v3")
+        obs, _ = env.reset(seed=7)
+        state = agent.initial_state(1)
+        for _ in range(60):
+            action, state = agent.act(obs[None], state)
+            obs, reward, terminated, truncated, _ = env.step(action.numpy()[0])
+        mods = [m for m in sys.modules if m.split(".")[0] in ("worldmodels", "components", "tfx")]
+        print("ACTION", *action.numpy()[0], "MODULES", len(mods), mods[:3])
+        """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=300, cwd="/")
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = next(l for l in result.stdout.splitlines() if l.startswith("ACTION"))
+    parts = line.split()
+    steer, gas, brake = map(float, parts[1:4])
+    assert -1 <= steer <= 1 and 0 <= gas <= 1 and 0 <= brake <= 1
+    assert parts[5] == "0", line  # neither worldmodels nor TFX was imported
+
+
+def test_corrupt_rollout_shard_gives_one_line_and_keeps_artifacts(tiny_root, tmp_path):
+    root, _ = tiny_root
+    shard = sorted(glob.glob(os.path.join(root, "pipeline/RolloutGen/rollouts/*/*train*")))[0]
+    data = bytearray(open(shard, "rb").read())
+    before = sorted(glob.glob(os.path.join(root, "pipeline/*/*/*")))
+    data[len(data) // 2] ^= 0xFF
+    open(shard, "wb").write(bytes(data))
+    try:  # a changed VAE setting re-runs VAETrainer on the cached (now corrupt) rollouts
+        result = cli("run", "--preset", "tiny", "--root", root, "--set", "vae.max_steps=3")
+    finally:
+        data[len(data) // 2] ^= 0xFF
+        open(shard, "wb").write(bytes(data))
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"worldmodels: error: {shard}: corrupt or truncated TFRecord shard")
+    assert "Traceback" not in result.stderr
+    after = sorted(glob.glob(os.path.join(root, "pipeline/*/*/*")))
+    assert set(before) <= set(after)  # nothing already produced is lost
+
+
+def test_controller_search_resumes_after_kill(tiny_root, tmp_path):
+    """Kill the run once ControllerSearch has saved generation 1 of 3; the rerun resumes there
+    and ends with exactly the controller of the uninterrupted run."""
+    root, _ = tiny_root
+    killed_root = str(tmp_path / "killed")
+    proc = subprocess.Popen([sys.executable, "-m", "worldmodels.cli", "run", "--preset", "tiny",
+                             "--root", killed_root], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    pattern = os.path.join(killed_root, "pipeline/ControllerSearch/.system/stateful_working_dir/*/cmaes_state.pkl")
+    deadline = time.time() + 400
+    while not glob.glob(pattern) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert glob.glob(pattern), "ControllerSearch never saved a generation"
+
+    result = cli("run", "--preset", "tiny", "--root", killed_root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    store = metadata.open_store(killed_root)
+    search = executions_by_component(store)["ControllerSearch"]
+    assert [e.last_known_state for e in search][-1] == metadata_store_pb2.Execution.COMPLETE
+    run_artifact = store.get_artifacts_by_id([events(store, search[-1])["outputs"]["model_run"]])[0]
+    assert run_artifact.custom_properties["resumed_from_generation"].int_value >= 1
+
+    def controller(r):
+        s = metadata.open_store(r)
+        last = executions_by_component(s)["ControllerSearch"][-1]
+        uri = s.get_artifacts_by_id([events(s, last)["outputs"]["model"]])[0].uri
+        return np.load(os.path.join(uri, "params.npy"))
+
+    np.testing.assert_array_equal(controller(killed_root), controller(root))

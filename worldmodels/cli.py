@@ -1,0 +1,100 @@
+"""The `worldmodels` command. TFX is imported only by the subcommands that need it (it costs
+seconds), and every failure ends in one line naming the file, field or flag."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+class UsageError(ValueError):
+    """Bad command-line input; the message names the flag."""
+
+
+def _writable_root(root: str) -> str:
+    root = os.path.abspath(root)
+    try:
+        os.makedirs(root, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):
+            pass
+    except OSError as err:
+        raise UsageError(f"--root {root}: not a writable directory ({err.strerror})") from None
+    return root
+
+
+def _quiet_libraries(verbose: bool) -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    if not verbose:
+        from absl import logging as absl_logging
+
+        absl_logging.set_verbosity(absl_logging.FATAL)  # our own one-line error says it
+        logging.getLogger("absl").setLevel(logging.CRITICAL)
+        logging.getLogger("apache_beam").setLevel(logging.ERROR)
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def cmd_run(args) -> int:
+    from worldmodels import config as configlib, metadata
+
+    cfg = configlib.with_overrides(configlib.preset(args.preset), args.set)
+    if args.seed is not None:
+        cfg = cfg.replace(seed=args.seed)
+    root = _writable_root(args.root)
+    _quiet_libraries(args.verbose)
+    from pipeline import local_runner
+
+    print(f"worldmodels: running the {cfg.preset} pipeline under {root}", file=sys.stderr)
+    start = time.time()
+    local_runner.run(cfg, root, enable_cache=not args.no_cache)
+    summary = metadata.latest_agent(root)
+    verdict = "BLESSED" if summary.blessed else "NOT_BLESSED"
+    print(f"done in {time.time() - start:.0f}s")
+    print(f"agent: {summary.agent_dir}")
+    print(f"score: {summary.mean_return:.1f} +- {summary.std_return:.1f} over {summary.episodes} "
+          f"CarRacing-v3 episodes ({verdict}, threshold {summary.threshold:g})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="worldmodels", description=__doc__)
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--verbose", action="store_true", help="TFX and TensorFlow logs too")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the whole pipeline (local runner)")
+    run.add_argument("--preset", default="tiny", help="tiny | small | paper (default: tiny)")
+    run.add_argument("--root", default="worldmodels_runs",
+                     help="artifacts and ML Metadata go here (default: ./worldmodels_runs)")
+    run.add_argument("--seed", type=int, default=None, help="override the preset's seed")
+    run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                     help="override one config value, e.g. --set vae.epochs=2 (repeatable)")
+    run.add_argument("--no-cache", action="store_true", help="re-run every component")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.quiet:
+        os.environ["WORLDMODELS_QUIET"] = "1"
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("worldmodels: interrupted; finished stages are kept and a rerun resumes", file=sys.stderr)
+        return 130
+    except Exception as err:  # one line, not a traceback; --verbose keeps the traceback
+        if args.verbose:
+            raise
+        print(f"worldmodels: error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

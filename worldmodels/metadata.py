@@ -1,0 +1,69 @@
+"""Reading a run's ML Metadata store (the embedded sqlite file under the root) with the
+ml-metadata client alone: what the CLI prints after a run, lineage and reports build on it."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ml_metadata.metadata_store import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+METADATA_FILE = "metadata.sqlite"
+EVALUATOR_TYPE = "components.evaluator.Evaluator"
+
+
+def open_store(root: str) -> metadata_store.MetadataStore:
+    path = os.path.join(root, METADATA_FILE)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no ML Metadata store here (run `worldmodels run --root {root}` first)")
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = path
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+    return metadata_store.MetadataStore(config)
+
+
+def output_artifacts(store, execution_id: int) -> dict[str, metadata_store_pb2.Artifact]:
+    """The execution's outputs by key (cached executions point at the reused artifacts)."""
+    events = [e for e in store.get_events_by_execution_ids([execution_id])
+              if e.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)]
+    artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
+    return {e.path.steps[0].key: artifacts[e.artifact_id] for e in events}
+
+
+def finished_executions(store, type_name: str) -> list:
+    done = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
+    return sorted((e for e in store.get_executions_by_type(type_name) if e.last_known_state in done),
+                  key=lambda e: (e.create_time_since_epoch, e.id))
+
+
+def value(properties, key: str):
+    v = properties[key]
+    return getattr(v, v.WhichOneof("value"))
+
+
+@dataclass
+class AgentSummary:
+    agent_dir: str
+    mean_return: float
+    std_return: float
+    episodes: int
+    blessed: bool
+    threshold: float
+    artifact_id: int
+
+
+def latest_agent(root: str) -> AgentSummary:
+    store = open_store(root)
+    runs = finished_executions(store, EVALUATOR_TYPE)
+    if not runs:
+        raise LookupError(f"{root}: no finished Evaluator run in ML Metadata")
+    out = output_artifacts(store, runs[-1].id)
+    agent, blessing = out["agent"], out["blessing"]
+    return AgentSummary(
+        agent_dir=os.path.join(agent.uri, "Format-Serving"),
+        mean_return=value(agent.custom_properties, "mean_return"),
+        std_return=value(agent.custom_properties, "std_return"),
+        episodes=value(agent.custom_properties, "episodes"),
+        blessed=bool(value(blessing.custom_properties, "blessed")),
+        threshold=value(blessing.custom_properties, "threshold"),
+        artifact_id=agent.id)
