@@ -1,0 +1,59 @@
+"""The components' contracts: artifact types, parameters that key the cache, and an executor
+run directly on temp directories (RolloutGen, real CarRacing-v3)."""
+from __future__ import annotations
+
+import json
+
+from tfx.types import artifact_utils, standard_artifacts
+
+from components import base
+from components.artifacts import LatentSeries, Rollouts
+from components.evaluator import Evaluator
+from components.rollout_gen import RolloutGen, RolloutGenExecutor
+from components.vae_trainer import VAETrainer
+from worldmodels import config as configlib
+from worldmodels.data import rlds
+
+
+def test_artifact_types_are_namespaced_with_dataset_properties():
+    for cls in (Rollouts, LatentSeries):
+        assert cls.TYPE_NAME.startswith("worldmodels.")
+        assert set(cls.PROPERTIES) == {"split_names", "episodes", "steps"}
+
+
+def test_component_parameters_hold_only_their_sections_and_a_code_version():
+    cfg = configlib.TINY
+    params = RolloutGen(config=cfg).exec_properties
+    assert params["code_version"] == base.CODE_VERSION
+    assert set(json.loads(params["config"])) == {"preset", "seed", "env", "rollouts"}
+    # Changing the evaluator threshold leaves RolloutGen's and VAETrainer's parameters as they
+    # were, so their cached results stay valid.
+    changed = cfg.replace(evaluator={"threshold": 123.0})
+    assert RolloutGen(config=changed).exec_properties == params
+    rollouts = RolloutGen(config=cfg).outputs["rollouts"]
+    assert VAETrainer(rollouts, cfg).exec_properties == VAETrainer(rollouts, changed).exec_properties
+
+
+def test_evaluator_outputs_are_standard_types():
+    cfg = configlib.TINY
+    ch = standard_artifacts.Model
+    from tfx.types import channel
+    evaluator = Evaluator(channel.Channel(type=ch), channel.Channel(type=ch), channel.Channel(type=ch), cfg)
+    assert {k: c.type for k, c in evaluator.outputs.items()} == {
+        "agent": standard_artifacts.Model, "evaluation": standard_artifacts.ModelEvaluation,
+        "blessing": standard_artifacts.ModelBlessing}
+
+
+def test_rollout_gen_executor_writes_an_rlds_dataset_and_its_properties(tmp_path):
+    cfg = configlib.TINY.replace(env={"max_steps": 12},
+                                 rollouts={"train_episodes": 2, "eval_episodes": 1})
+    out = Rollouts()
+    out.uri = str(tmp_path / "rollouts")
+    RolloutGenExecutor().Do({}, {"rollouts": [out]},
+                            base.config_parameters(cfg, ("env", "rollouts")))
+    assert (out.episodes, out.steps) == (3, 36)
+    assert json.loads(out.split_names) == ["train", "eval"]
+    assert rlds.split_counts(out.uri, "train") == (2, 24)
+    episodes = rlds.read_episode_arrays(out.uri, "eval")
+    assert len(episodes) == 1 and episodes[0]["steps"]["observation"].shape == (13, 64, 64, 3)
+    assert artifact_utils.get_single_instance([out]).type_name == "worldmodels.Rollouts"
