@@ -24,11 +24,17 @@ def preprocess(frames):
 
 
 def step(vision, memory, frames, w, b, h, c):
-    """One batched step: (env actions, next h, next c)."""
+    """One batched step: (env actions, next h, next c).
+
+    TensorFlow's kernels for a batch of one round differently from larger batches, so one
+    row is repeated: an environment's actions then never depend on how many others share
+    its batch."""
+    n = tf.shape(frames)[0]
+    frames, w, b, h, c = (tf.concat([x, x[:1]], 0) for x in (frames, w, b, h, c))
     mu = vision.encode(preprocess(frames))["mu"]
     action = controller.act(mu, h, w, b)
     nxt = memory.step(mu, action, h, c)
-    return action, nxt["h"], nxt["c"]
+    return action[:n], nxt["h"][:n], nxt["c"][:n]
 
 
 class PopulationPolicy:

@@ -35,6 +35,13 @@ def _positive_int(section: str, obj: Any, *names: str) -> None:
                f"must be a positive integer, got {value!r}")
 
 
+def _non_negative_int(section: str, obj: Any, *names: str) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        _check(section, name, isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+               f"must be an integer >= 0, got {value!r}")
+
+
 @dataclass(frozen=True)
 class EnvConfig:
     env_id: str = "CarRacing-v3"
@@ -53,10 +60,12 @@ class RolloutConfig:
     policy: str = "brownian"  # brownian | random_controller
     episodes_per_shard: int = 50
     min_steps: int = 1  # episodes shorter than this are dropped (Z drops <= 100)
+    workers: int = 0  # processes collecting episodes; 0 = one per core
 
     def __post_init__(self):
         _positive_int("rollouts", self, "train_episodes", "eval_episodes", "episodes_per_shard",
                       "min_steps")
+        _non_negative_int("rollouts", self, "workers")
         _check("rollouts", "policy", self.policy in ("brownian", "random_controller"),
                f"must be 'brownian' or 'random_controller', got {self.policy!r}")
 
@@ -110,6 +119,7 @@ class ControllerConfig:
     generations: int = 1800
     sigma0: float = 0.1
     weight_decay: float = 0.01  # H's small L2 penalty on the parameters
+    workers: int = 0  # processes, each stepping envs_per_worker environments; 0 = one per core
     envs_per_worker: int = 16  # environments stepped together in one process
     eval_every: int = 25  # generations between evaluations of the distribution mean
     eval_episodes: int = 100
@@ -118,6 +128,7 @@ class ControllerConfig:
         _positive_int("controller", self, "population", "episodes_per_candidate", "generations",
                       "envs_per_worker", "eval_every", "eval_episodes")
         _check("controller", "population", self.population >= 2, "must be at least 2")
+        _non_negative_int("controller", self, "workers")
         _positive("controller", self, "sigma0")
         _check("controller", "weight_decay", self.weight_decay >= 0, "must be >= 0")
 

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from worldmodels import agent as agentlib
 from worldmodels import env as envlib
-from worldmodels import rollout, rollout_engine, serving
+from worldmodels import rollout, rollout_engine, serving, workers
 from worldmodels.config import Config
 from worldmodels.data import rlds
 from worldmodels.models import controller
@@ -25,16 +25,18 @@ SPLITS = ("train", "eval")
 
 
 def generate_rollouts(cfg: Config, out_dir: str) -> dict:
-    """RolloutGen: Brownian-explorer episodes, train and eval splits, as an RLDS dataset."""
-    env = envlib.make_env(cfg.env.env_id, cfg.env.max_steps)
+    """RolloutGen: Brownian-explorer episodes, train and eval splits, as an RLDS dataset.
+    Episodes are collected by worker processes and written in seed order."""
     counts = {"episodes": 0, "steps": 0}
     episode_id = 0
+    n_workers = workers.resolve_workers(cfg.rollouts.workers, cfg.env.max_steps * (
+        cfg.rollouts.train_episodes + cfg.rollouts.eval_episodes))
     with rlds.DatasetWriter(out_dir, rlds.rollouts_config(), SPLITS,
-                            cfg.rollouts.episodes_per_shard) as writer:
+                            cfg.rollouts.episodes_per_shard) as writer, \
+            workers.EpisodePool(cfg.env.env_id, cfg.env.max_steps, n_workers) as pool:
         for split, n in (("train", cfg.rollouts.train_episodes), ("eval", cfg.rollouts.eval_episodes)):
             with Progress(f"rollouts {split}", n, "episode") as bar:
-                for seed in rollout.episode_seeds(cfg.seed, split, n):
-                    episode = rollout.collect_episode(env, seed)
+                for episode in pool.episodes(rollout.episode_seeds(cfg.seed, split, n)):
                     bar.update(1, ret=episode.episode_return)
                     if episode.length < cfg.rollouts.min_steps:
                         continue
@@ -42,7 +44,6 @@ def generate_rollouts(cfg: Config, out_dir: str) -> dict:
                     episode_id += 1
                     counts["episodes"] += 1
                     counts["steps"] += episode.length
-    env.close()
     return counts
 
 
@@ -102,13 +103,13 @@ def train_memory(cfg: Config, latents_dir: str, model_dir: str, run_dir: str,
     return {"steps": result.steps, "train_loss": result.train_loss, "eval_nll": result.eval_nll}
 
 
-def _make_envs(cfg: Config, count: int) -> list:
-    return [envlib.make_env(cfg.env.env_id, cfg.env.max_steps) for _ in range(count)]
-
-
-def _evaluate_params(policy, envs, params: np.ndarray, seeds: list[int]) -> np.ndarray:
-    jobs = [rollout_engine.Job(0, s) for s in seeds]
-    return rollout_engine.run_jobs(policy, params[None].astype(np.float32), jobs, envs)
+def _policy_pool(cfg: Config, vision_dir: str, memory_dir: str,
+                 episodes: int) -> workers.PolicyPool:
+    n_workers = workers.resolve_workers(cfg.controller.workers, episodes * cfg.env.max_steps)
+    return workers.PolicyPool(cfg.env.env_id, cfg.env.max_steps,
+                              os.path.join(vision_dir, SERVING_DIR),
+                              os.path.join(memory_dir, SERVING_DIR),
+                              n_workers, cfg.controller.envs_per_worker)
 
 
 def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: str,
@@ -120,9 +121,7 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     cc = cfg.controller
     vision = serving.load(os.path.join(vision_dir, SERVING_DIR))
     memory = serving.load(os.path.join(memory_dir, SERVING_DIR))
-    policy = agentlib.PopulationPolicy(vision, memory)
-    dim = controller.parameter_count(policy.z_size, policy.hidden_units)
-    envs = _make_envs(cfg, cc.envs_per_worker)
+    dim = controller.parameter_count(int(vision.z_size), int(memory.hidden_units))
     state_path = os.path.join(state_dir, "cmaes_state.pkl")
     best_path = os.path.join(state_dir, "best_mean_params.npy")
     os.makedirs(state_dir, exist_ok=True)
@@ -135,13 +134,12 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     def fitness(solutions: np.ndarray, generation: int) -> np.ndarray:
         base = cfg.seed * 1_000_000 + 700_000 + generation * cc.episodes_per_candidate
         seeds = list(range(base, base + cc.episodes_per_candidate))
-        jobs = rollout_engine.population_jobs(len(solutions), seeds)
-        returns = rollout_engine.run_jobs(policy, solutions.astype(np.float32), jobs, envs)
+        returns = pool.run(solutions, rollout_engine.population_jobs(len(solutions), seeds))
         return rollout_engine.mean_returns(returns, len(solutions))
 
     def on_generation(s: cmaes.CMASearch, stats: cmaes.GenerationStats) -> None:
         if (stats.generation + 1) % cc.eval_every == 0 or stats.generation + 1 == cc.generations:
-            returns = _evaluate_params(policy, envs, s.mean_params(), eval_seeds)
+            returns = pool.run(s.mean_params()[None], [rollout_engine.Job(0, x) for x in eval_seeds])
             stats.eval_mean, stats.eval_std = float(returns.mean()), float(returns.std())
             if stats.eval_mean >= max(h.eval_mean for h in s.history if h.eval_mean is not None):
                 np.save(best_path, s.mean_params())
@@ -151,10 +149,12 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
                     tf.summary.scalar(f"cmaes/{name}", getattr(stats, name))
             tf.summary.scalar("cmaes/generation_seconds", stats.wall_time_s)
 
-    cmaes.run_search(search, fitness, cc.generations, state_path, on_generation)
+    remaining = cc.generations - search.generation
+    episodes = remaining * (cc.population * cc.episodes_per_candidate
+                            + cc.eval_episodes / cc.eval_every)
+    with _policy_pool(cfg, vision_dir, memory_dir, int(episodes)) as pool:
+        cmaes.run_search(search, fitness, cc.generations, state_path, on_generation)
     writer.flush()
-    for env in envs:
-        env.close()
     params = np.load(best_path)
     history = cmaes.history_rows(search)
     evaluated = [h for h in history if h["eval_mean"] is not None]
@@ -170,15 +170,21 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
 
 def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir: str,
                    model_dir: str, evaluation_dir: str) -> dict:
-    """Evaluator: exports V + M + C as one agent SavedModel, then drives the exported agent
-    for `evaluator.episodes` fixed seeds."""
+    """Evaluator: exports V + M + C as one agent SavedModel and scores it on
+    `evaluator.episodes` fixed seeds over the worker processes. The exported agent then replays
+    the first seed in this process and must reproduce its return exactly."""
     vision = serving.load(os.path.join(vision_dir, SERVING_DIR))
     memory = serving.load(os.path.join(memory_dir, SERVING_DIR))
     params = np.load(os.path.join(controller_dir, "params.npy"))
     agent_dir = os.path.join(model_dir, SERVING_DIR)
     agentlib.export_agent(vision, memory, params, agent_dir)
     seeds = [cfg.evaluator.seed + i for i in range(cfg.evaluator.episodes)]
-    returns = play(serving.load(agent_dir), seeds, cfg)
+    with _policy_pool(cfg, vision_dir, memory_dir, len(seeds)) as pool:
+        returns = pool.run(params[None], [rollout_engine.Job(0, s) for s in seeds])
+    replay = play(serving.load(agent_dir), seeds[:1], cfg)[0]
+    if replay != returns[0]:
+        raise RuntimeError(f"{agent_dir}: the exported agent scored {replay} on seed {seeds[0]}, "
+                           f"the search's policy {returns[0]}")
     result = {"seeds": seeds, "returns": returns.tolist(), "mean": float(returns.mean()),
               "std": float(returns.std()), "threshold": cfg.evaluator.threshold,
               "blessed": bool(returns.mean() >= cfg.evaluator.threshold)}
@@ -188,7 +194,7 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     return result
 
 
-class _SavedAgentPolicy:
+class SavedAgentPolicy:
     """Adapts an agent SavedModel to the engine's policy interface (one controller for all)."""
 
     def __init__(self, agent):
@@ -203,13 +209,14 @@ class _SavedAgentPolicy:
         return action.numpy(), state["h"].numpy(), state["c"].numpy()
 
 
-def play(agent, seeds: list[int], cfg: Config) -> np.ndarray:
-    """Returns of the agent SavedModel on CarRacing-v3, one episode per seed, batched."""
-    envs = _make_envs(cfg, min(cfg.controller.envs_per_worker, len(seeds)))
+def play(agent, seeds: list[int], cfg: Config, envs_per_batch: int = 16) -> np.ndarray:
+    """Returns of an agent SavedModel on CarRacing-v3, one episode per seed, in this process."""
+    envs = [envlib.make_env(cfg.env.env_id, cfg.env.max_steps)
+            for _ in range(min(envs_per_batch, len(seeds)))]
     jobs = [rollout_engine.Job(0, s) for s in seeds]
-    with Progress("evaluate", len(seeds), "episode") as bar:
-        returns = rollout_engine.run_jobs(_SavedAgentPolicy(agent), np.zeros((1, 1), np.float32),
-                                          jobs, envs, on_episode=lambda j, r: bar.update(1, ret=r))
-    for env in envs:
-        env.close()
-    return returns
+    try:
+        return rollout_engine.run_jobs(SavedAgentPolicy(agent), np.zeros((1, 1), np.float32),
+                                       jobs, envs)
+    finally:
+        for env in envs:
+            env.close()
