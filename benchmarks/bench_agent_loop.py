@@ -1,0 +1,74 @@
+"""Agent in the loop: ControllerSearch's environment steps/s with V, M and C acting (one
+batched model call per step for all environments) vs bare steps/s of the same environments
+with random actions, both on one core. Floor: 0.8.
+
+    .venv/bin/python benchmarks/bench_agent_loop.py [--envs 16] [--steps 300] [--episodes 32]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import common  # noqa: F401  (sets up the import path)
+import numpy as np
+
+
+def bare_steps_per_s(envs, seeds, rng) -> float:
+    steps, start = 0, time.perf_counter()
+    for i in range(0, len(seeds), len(envs)):
+        batch = seeds[i:i + len(envs)]
+        for env, seed in zip(envs, batch):
+            env.reset(seed=seed)
+        live = list(range(len(batch)))
+        while live:
+            actions = rng.uniform([-1, 0, 0], [1, 1, 1], size=(len(live), 3)).astype(np.float32)
+            still = []
+            for a, k in zip(actions, live):
+                _, _, terminated, truncated, _ = envs[k].step(a)
+                steps += 1
+                if not (terminated or truncated):
+                    still.append(k)
+            live = still
+    return steps / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--envs", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=300, help="episode length cap")
+    parser.add_argument("--episodes", type=int, default=32)
+    args = parser.parse_args()
+    common.one_tf_thread()
+    from worldmodels import agent, env as envlib, rollout_engine, serving
+
+    with tempfile.TemporaryDirectory() as tmp:
+        vision_dir, memory_dir = common.untrained_world_model(tmp)
+        policy = agent.PopulationPolicy(serving.load(vision_dir), serving.load(memory_dir))
+        envs = [envlib.make_env(max_steps=args.steps) for _ in range(args.envs)]
+        seeds = list(range(args.episodes))
+        rng = np.random.default_rng(0)
+        params = rng.normal(0, 0.1, (args.episodes, 867)).astype(np.float32)
+        jobs = [rollout_engine.Job(i, s) for i, s in enumerate(seeds)]
+        rollout_engine.run_jobs(policy, params[:2], jobs[:2], envs[:2])  # trace the model once
+        bare = bare_steps_per_s(envs, seeds, rng)
+        counted = {"steps": 0}
+
+        class Counting:
+            initial_state = policy.initial_state
+
+            def __call__(self, frames, p, h, c):
+                counted["steps"] += len(frames)
+                return policy(frames, p, h, c)
+
+        start = time.perf_counter()
+        rollout_engine.run_jobs(Counting(), params, jobs, envs)
+        loop = counted["steps"] / (time.perf_counter() - start)
+    common.table(f"Agent in the loop ({args.envs} environments, {envlib.ENV_ID} via make_env, "
+                 "one core)", [("bare environment, random actions", bare),
+                               ("V + M + C acting (ControllerSearch)", loop)],
+                 "steps/s", "ratio agent/bare", loop / bare, 0.8)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Scaling: ControllerSearch-style rollout throughput (V, M and C acting) with 2 worker
+processes vs 1, the same jobs and seeds, pool start-up excluded. Floor: 1.7x.
+
+    .venv/bin/python benchmarks/bench_scaling.py [--episodes 32] [--steps 300] [--envs 16]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import common
+import numpy as np
+
+
+def throughput(workers: int, vision_dir: str, memory_dir: str, args, params, jobs) -> tuple[float, np.ndarray]:
+    from worldmodels import rollout_engine, workers as workerlib
+
+    with workerlib.PolicyPool("CarRacing-v3", args.steps, vision_dir, memory_dir, workers,
+                              args.envs) as pool:
+        pool.run(params[:workers], [rollout_engine.Job(i, 10**6 + i) for i in range(workers)])
+        start = time.perf_counter()
+        returns = pool.run(params, jobs)
+        elapsed = time.perf_counter() - start
+    return len(jobs) * args.steps / elapsed, returns
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--episodes", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=300, help="episode length cap")
+    parser.add_argument("--envs", type=int, default=16, help="environments per worker")
+    args = parser.parse_args()
+    common.one_tf_thread()  # the in-process single worker gets one core, like each of the two
+    from worldmodels import rollout_engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        vision_dir, memory_dir = common.untrained_world_model(tmp)
+        params = np.random.default_rng(0).normal(0, 0.1, (args.episodes, 867)).astype(np.float32)
+        jobs = [rollout_engine.Job(i, i) for i in range(args.episodes)]
+        one, returns_one = throughput(1, vision_dir, memory_dir, args, params, jobs)
+        two, returns_two = throughput(2, vision_dir, memory_dir, args, params, jobs)
+    print("same returns with 1 and 2 workers:", bool(np.array_equal(returns_one, returns_two)))
+    common.table(f"Rollout throughput, {args.episodes} episodes of <= {args.steps} steps "
+                 "(approximate: episodes that end early count as full)",
+                 [("1 worker", one), ("2 workers", two)], "steps/s", "speed-up", two / one, 1.7)
+
+
+if __name__ == "__main__":
+    main()
