@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tfx.dsl.components.base import base_executor
+from tfx.dsl.components.base import base_beam_executor, base_executor
 from tfx.types import artifact_utils
 from tfx.types.component_spec import ExecutionParameter
 
@@ -29,8 +29,8 @@ def config_parameters(cfg: configlib.Config, sections: tuple[str, ...],
     return {"config": configlib.sections_json(cfg, sections), "code_version": code_version}
 
 
-class Executor(base_executor.BaseExecutor):
-    """Base for the six executors: parsed config and a resumable state directory."""
+class _Common:
+    """What the six executors share: parsed config and a resumable state directory."""
 
     def config(self, exec_properties: dict[str, Any]) -> configlib.Config:
         return configlib.Config.from_json(exec_properties["config"])
@@ -42,6 +42,18 @@ class Executor(base_executor.BaseExecutor):
             "inputs": {k: [a.uri for a in v] for k, v in sorted(input_dict.items())},
             "parameters": {k: v for k, v in sorted(exec_properties.items())}}, sort_keys=True)
         return resume.adopt(self._context.stateful_working_dir, key)
+
+
+class Executor(_Common, base_executor.BaseExecutor):
+    pass
+
+
+class BeamExecutor(_Common, base_beam_executor.BaseBeamExecutor):
+    """Runs its episodes on Beam workers when the pipeline has Beam arguments (BeamDagRunner),
+    on local worker processes otherwise."""
+
+    def beam_args(self) -> list[str] | None:
+        return list(self._beam_pipeline_args) or None
 
 
 def single(artifacts: list):

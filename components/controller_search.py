@@ -3,7 +3,7 @@
 The CMA-ES state is saved in the stateful working directory after every generation, so a
 killed run resumes at the last finished generation."""
 from tfx import types
-from tfx.dsl.components.base import base_component, executor_spec
+from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import channel, standard_artifacts
 from tfx.types.component_spec import ChannelParameter
 
@@ -21,22 +21,22 @@ class ControllerSearchSpec(types.ComponentSpec):
                "model_run": ChannelParameter(type=standard_artifacts.ModelRun)}
 
 
-class ControllerSearchExecutor(base.Executor):
+class ControllerSearchExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
         result = stages.search_controller(
             self.config(exec_properties), base.single(input_dict["vae"]).uri,
             base.single(input_dict["rnn"]).uri, model.uri, run.uri,
-            self.state_dir(input_dict, exec_properties))
+            self.state_dir(input_dict, exec_properties), self.beam_args())
         model.set_float_custom_property("best_eval_mean", result["best_eval_mean"])
         model.set_int_custom_property("best_eval_generation", result["best_eval_generation"])
         model.set_int_custom_property("generations", result["generations"])
         run.set_int_custom_property("resumed_from_generation", result["resumed_from_generation"])
 
 
-class ControllerSearch(base_component.BaseComponent):
+class ControllerSearch(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = ControllerSearchSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(ControllerSearchExecutor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(ControllerSearchExecutor)
 
     def __init__(self, vae: types.BaseChannel, rnn: types.BaseChannel, config):
         super().__init__(spec=ControllerSearchSpec(

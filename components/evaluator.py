@@ -4,7 +4,7 @@ Pusher reads, and the agent sits in `Format-Serving` where the Pusher looks."""
 import os
 
 from tfx import types
-from tfx.dsl.components.base import base_component, executor_spec
+from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import channel, standard_artifacts
 from tfx.types.component_spec import ChannelParameter
 
@@ -24,7 +24,7 @@ class EvaluatorSpec(types.ComponentSpec):
                "blessing": ChannelParameter(type=standard_artifacts.ModelBlessing)}
 
 
-class EvaluatorExecutor(base.Executor):
+class EvaluatorExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         agent = base.single(output_dict["agent"])
         evaluation = base.single(output_dict["evaluation"])
@@ -32,7 +32,7 @@ class EvaluatorExecutor(base.Executor):
         result = stages.evaluate_agent(
             self.config(exec_properties), base.single(input_dict["vae"]).uri,
             base.single(input_dict["rnn"]).uri, base.single(input_dict["controller"]).uri,
-            agent.uri, evaluation.uri)
+            agent.uri, evaluation.uri, self.beam_args())
         for artifact in (agent, evaluation):
             artifact.set_float_custom_property("mean_return", result["mean"])
             artifact.set_float_custom_property("std_return", result["std"])
@@ -45,9 +45,9 @@ class EvaluatorExecutor(base.Executor):
         blessing.set_float_custom_property("threshold", result["threshold"])
 
 
-class Evaluator(base_component.BaseComponent):
+class Evaluator(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = EvaluatorSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(EvaluatorExecutor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(EvaluatorExecutor)
 
     def __init__(self, vae: types.BaseChannel, rnn: types.BaseChannel,
                  controller: types.BaseChannel, config):

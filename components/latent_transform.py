@@ -1,6 +1,6 @@
 """LatentTransform: every episode encoded by V -> worldmodels.LatentSeries."""
 from tfx import types
-from tfx.dsl.components.base import base_component, executor_spec
+from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import channel, standard_artifacts
 from tfx.types.component_spec import ChannelParameter
 
@@ -18,19 +18,19 @@ class LatentTransformSpec(types.ComponentSpec):
     OUTPUTS = {"latents": ChannelParameter(type=LatentSeries)}
 
 
-class LatentTransformExecutor(base.Executor):
+class LatentTransformExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         out = base.single(output_dict["latents"])
         counts = stages.encode_latents(
             self.config(exec_properties), base.single(input_dict["rollouts"]).uri,
-            base.single(input_dict["vae"]).uri, out.uri)
+            base.single(input_dict["vae"]).uri, out.uri, self.beam_args())
         out.split_names = '["train", "eval"]'
         out.episodes, out.steps = counts["episodes"], counts["steps"]
 
 
-class LatentTransform(base_component.BaseComponent):
+class LatentTransform(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = LatentTransformSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(LatentTransformExecutor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(LatentTransformExecutor)
 
     def __init__(self, rollouts: types.BaseChannel, vae: types.BaseChannel, config):
         super().__init__(spec=LatentTransformSpec(

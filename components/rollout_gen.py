@@ -1,6 +1,6 @@
 """RolloutGen: CarRacing-v3 episodes of the seeded explorer -> worldmodels.Rollouts."""
 from tfx import types
-from tfx.dsl.components.base import base_component, executor_spec
+from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import channel
 from tfx.types.component_spec import ChannelParameter
 
@@ -17,17 +17,18 @@ class RolloutGenSpec(types.ComponentSpec):
     OUTPUTS = {"rollouts": ChannelParameter(type=Rollouts)}
 
 
-class RolloutGenExecutor(base.Executor):
+class RolloutGenExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         out = base.single(output_dict["rollouts"])
-        counts = stages.generate_rollouts(self.config(exec_properties), out.uri)
+        counts = stages.generate_rollouts(self.config(exec_properties), out.uri,
+                                          self.beam_args())
         out.split_names = '["train", "eval"]'
         out.episodes, out.steps = counts["episodes"], counts["steps"]
 
 
-class RolloutGen(base_component.BaseComponent):
+class RolloutGen(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = RolloutGenSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(RolloutGenExecutor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(RolloutGenExecutor)
 
     def __init__(self, config):
         super().__init__(spec=RolloutGenSpec(

@@ -12,6 +12,11 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+# Beam on this machine: the DirectRunner with one worker process per core.
+DEFAULT_BEAM_ARGS = ["--direct_running_mode=multi_processing",
+                     f"--direct_num_workers={os.cpu_count() or 1}"]
+
+
 class UsageError(ValueError):
     """Bad command-line input; the message names the flag."""
 
@@ -32,7 +37,8 @@ def _quiet_libraries(verbose: bool) -> None:
 
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    if not verbose:
+    if not verbose:  # also for the Beam worker processes, which inherit the environment
+        os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning,ignore::DeprecationWarning")
         from absl import logging as absl_logging
 
         absl_logging.set_verbosity(absl_logging.FATAL)  # our own one-line error says it
@@ -49,11 +55,19 @@ def cmd_run(args) -> int:
         cfg = cfg.replace(seed=args.seed)
     root = _writable_root(args.root)
     _quiet_libraries(args.verbose)
-    from pipeline import local_runner
-
-    print(f"worldmodels: running the {cfg.preset} pipeline under {root}", file=sys.stderr)
+    if args.beam_arg and args.runner != "beam":
+        raise UsageError("--beam-arg: only with --runner beam")
+    print(f"worldmodels: running the {cfg.preset} pipeline under {root} ({args.runner} runner)",
+          file=sys.stderr)
     start = time.time()
-    local_runner.run(cfg, root, enable_cache=not args.no_cache)
+    if args.runner == "beam":
+        from pipeline import beam_runner
+
+        beam_runner.run(cfg, root, args.beam_arg or DEFAULT_BEAM_ARGS, enable_cache=not args.no_cache)
+    else:
+        from pipeline import local_runner
+
+        local_runner.run(cfg, root, enable_cache=not args.no_cache)
     summary = metadata.latest_agent(root)
     verdict = "BLESSED" if summary.blessed else "NOT_BLESSED"
     print(f"done in {time.time() - start:.0f}s")
@@ -72,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--preset", default="tiny", help="tiny | small | paper (default: tiny)")
     run.add_argument("--root", default="worldmodels_runs",
                      help="artifacts and ML Metadata go here (default: ./worldmodels_runs)")
+    run.add_argument("--runner", choices=("local", "beam"), default="local",
+                     help="local: TFX LocalDagRunner; beam: TFX BeamDagRunner, and Beam inside "
+                          "the components (default: local)")
+    run.add_argument("--beam-arg", action="append", default=[], metavar="ARG",
+                     help="a Beam pipeline argument, repeatable, e.g. "
+                          "--beam-arg=--direct_num_workers=2 (default with --runner beam: the "
+                          "DirectRunner, multi_processing, one worker per core)")
     run.add_argument("--seed", type=int, default=None, help="override the preset's seed")
     run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                      help="override one config value, e.g. --set vae.epochs=2 (repeatable)")

@@ -5,6 +5,7 @@ seeded from the Config, so the same config gives the same artifacts.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 
@@ -24,27 +25,43 @@ SERVING_DIR = "Format-Serving"
 SPLITS = ("train", "eval")
 
 
-def generate_rollouts(cfg: Config, out_dir: str) -> dict:
+def _write_rollout_part(cfg_json: str, parts_dir: str, part: tuple) -> tuple[str, int]:
+    """One shard's worth of episodes (a worker's task): collected and written as a dataset."""
+    split, first_id, seeds = part
+    cfg = Config.from_json(cfg_json)
+    env = workers.cached(("env", cfg.env.env_id, cfg.env.max_steps),
+                         lambda: envlib.make_env(cfg.env.env_id, cfg.env.max_steps))
+    part_dir = os.path.join(parts_dir, f"{split}-{first_id:09d}")
+    with rlds.DatasetWriter(part_dir, rlds.rollouts_config(), [split],
+                            cfg.rollouts.episodes_per_shard) as writer:
+        for i, seed in enumerate(seeds):
+            episode = rollout.collect_episode(env, seed)
+            if episode.length >= cfg.rollouts.min_steps:
+                writer.add(split, [rlds.episode_example(episode, first_id + i, cfg.env.env_id)])
+    return part_dir, len(seeds)
+
+
+def generate_rollouts(cfg: Config, out_dir: str, beam_args: list[str] | None = None) -> dict:
     """RolloutGen: Brownian-explorer episodes, train and eval splits, as an RLDS dataset.
-    Episodes are collected by worker processes and written in seed order."""
-    counts = {"episodes": 0, "steps": 0}
-    episode_id = 0
-    n_workers = workers.resolve_workers(cfg.rollouts.workers, cfg.env.max_steps * (
-        cfg.rollouts.train_episodes + cfg.rollouts.eval_episodes))
-    with rlds.DatasetWriter(out_dir, rlds.rollouts_config(), SPLITS,
-                            cfg.rollouts.episodes_per_shard) as writer, \
-            workers.EpisodePool(cfg.env.env_id, cfg.env.max_steps, n_workers) as pool:
-        for split, n in (("train", cfg.rollouts.train_episodes), ("eval", cfg.rollouts.eval_episodes)):
-            with Progress(f"rollouts {split}", n, "episode") as bar:
-                for episode in pool.episodes(rollout.episode_seeds(cfg.seed, split, n)):
-                    bar.update(1, ret=episode.episode_return)
-                    if episode.length < cfg.rollouts.min_steps:
-                        continue
-                    writer.add(split, [rlds.episode_example(episode, episode_id, cfg.env.env_id)])
-                    episode_id += 1
-                    counts["episodes"] += 1
-                    counts["steps"] += episode.length
-    return counts
+    Each shard is collected and written by a worker (local process or Beam worker), then the
+    shards are joined in seed order. Episode ids number the seeds: train first, then eval."""
+    rc = cfg.rollouts
+    parts, first_id = [], 0
+    for split, n in (("train", rc.train_episodes), ("eval", rc.eval_episodes)):
+        seeds = rollout.episode_seeds(cfg.seed, split, n)
+        for start in range(0, n, rc.episodes_per_shard):
+            parts.append((split, first_id + start, seeds[start:start + rc.episodes_per_shard]))
+        first_id += n
+    parts_dir = os.path.join(out_dir, "_parts")
+    runner = workers.make_runner(rc.workers, cfg.env.max_steps * first_id, beam_args)
+    with Progress("rollouts", first_id, "episode") as bar:
+        results = runner.map(functools.partial(_write_rollout_part, cfg.to_json(), parts_dir),
+                             parts, on_result=lambda r: bar.update(r[1]))
+    runner.close()
+    rlds.merge_parts(out_dir, rlds.rollouts_config(), [d for d, _ in results], SPLITS)
+    tf.io.gfile.rmtree(parts_dir)
+    return {"episodes": sum(rlds.split_counts(out_dir, s)[0] for s in SPLITS),
+            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in SPLITS)}
 
 
 def train_vision(cfg: Config, rollouts_dir: str, model_dir: str, run_dir: str,
@@ -57,27 +74,45 @@ def train_vision(cfg: Config, rollouts_dir: str, model_dir: str, run_dir: str,
             "eval_kl_loss": result.eval_kl_loss}
 
 
-def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str,
-                   batch_size: int = 256) -> dict:
-    """LatentTransform: every episode of every split encoded to (mu, logvar) per step."""
-    vision = serving.load(os.path.join(vision_dir, SERVING_DIR))
+def _encode_part(cfg_json: str, rollouts_dir: str, vision_dir: str, parts_dir: str,
+                 part: tuple, batch_size: int = 256) -> str:
+    """One rollouts shard encoded by V (a worker's task), written as a dataset."""
+    split, start, end = part
+    cfg = Config.from_json(cfg_json)
+    vision = workers.cached(("vision", vision_dir), lambda: serving.load(vision_dir))
     builder = rlds.open_dataset(rollouts_dir)
-    counts = {"episodes": 0, "steps": 0}
-    with rlds.DatasetWriter(out_dir, rlds.latents_config(cfg.vae.z_size), SPLITS,
+    episodes = builder.as_dataset(split=f"{split}[{start}:{end}]").map(
+        lambda ep: {**{k: v for k, v in ep.items() if k != "steps"},
+                    "steps": ep["steps"].batch(1 << 30).get_single_element()})
+    part_dir = os.path.join(parts_dir, f"{split}-{start:09d}")
+    with rlds.DatasetWriter(part_dir, rlds.latents_config(cfg.vae.z_size), [split],
                             cfg.rollouts.episodes_per_shard) as writer:
-        for split in SPLITS:
-            files = rlds.split_files(builder, split)
-            episodes = builder.as_dataset(split=split).map(
-                lambda ep: {**{k: v for k, v in ep.items() if k != "steps"},
-                            "steps": ep["steps"].batch(1 << 30).get_single_element()})
-            total = rlds.split_counts(rollouts_dir, split)[0]
-            with Progress(f"encode {split}", total, "episode") as bar:
-                for ep in rlds.checked(episodes, files):
-                    writer.add(split, [_encoded_example(vision, ep, batch_size)])
-                    counts["episodes"] += 1
-                    counts["steps"] += int(ep["length"])
-                    bar.update(1)
-    return counts
+        for ep in rlds.checked(episodes, rlds.split_files(builder, split)):
+            writer.add(split, [_encoded_example(vision, ep, batch_size)])
+    return part_dir
+
+
+def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str,
+                   beam_args: list[str] | None = None) -> dict:
+    """LatentTransform: every episode of every split encoded to (mu, logvar) per step, one
+    rollouts shard per task: here (TensorFlow uses every core) or on Beam workers."""
+    builder = rlds.open_dataset(rollouts_dir)
+    parts = []
+    for split in SPLITS:
+        rlds.split_files(builder, split)
+        bounds = np.cumsum([0] + list(builder.info.splits[split].shard_lengths))
+        parts += [(split, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    parts_dir = os.path.join(out_dir, "_parts")
+    runner = workers.make_runner(1, 0, beam_args)
+    fn = functools.partial(_encode_part, cfg.to_json(), rollouts_dir,
+                           os.path.join(vision_dir, SERVING_DIR), parts_dir)
+    with Progress("encode", len(parts), "shard") as bar:
+        part_dirs = runner.map(fn, parts, on_result=lambda _: bar.update(1))
+    runner.close()
+    rlds.merge_parts(out_dir, rlds.latents_config(cfg.vae.z_size), part_dirs, SPLITS)
+    tf.io.gfile.rmtree(parts_dir)
+    return {"episodes": sum(rlds.split_counts(out_dir, s)[0] for s in SPLITS),
+            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in SPLITS)}
 
 
 def _encoded_example(vision, ep: dict, batch_size: int) -> dict:
@@ -103,17 +138,17 @@ def train_memory(cfg: Config, latents_dir: str, model_dir: str, run_dir: str,
     return {"steps": result.steps, "train_loss": result.train_loss, "eval_nll": result.eval_nll}
 
 
-def _policy_pool(cfg: Config, vision_dir: str, memory_dir: str,
-                 episodes: int) -> workers.PolicyPool:
-    n_workers = workers.resolve_workers(cfg.controller.workers, episodes * cfg.env.max_steps)
-    return workers.PolicyPool(cfg.env.env_id, cfg.env.max_steps,
-                              os.path.join(vision_dir, SERVING_DIR),
-                              os.path.join(memory_dir, SERVING_DIR),
-                              n_workers, cfg.controller.envs_per_worker)
+def _policy_runner(cfg: Config, vision_dir: str, memory_dir: str, episodes: int,
+                   beam_args: list[str] | None) -> workers.PolicyRunner:
+    runner = workers.make_runner(cfg.controller.workers, episodes * cfg.env.max_steps, beam_args)
+    return workers.PolicyRunner(runner, cfg.env.env_id, cfg.env.max_steps,
+                                os.path.join(vision_dir, SERVING_DIR),
+                                os.path.join(memory_dir, SERVING_DIR),
+                                cfg.controller.envs_per_worker)
 
 
 def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: str,
-                      run_dir: str, state_dir: str) -> dict:
+                      run_dir: str, state_dir: str, beam_args: list[str] | None = None) -> dict:
     """ControllerSearch: CMA-ES on the real environment with V and M in the loop.
 
     The state is saved in `state_dir` after every generation; a rerun resumes there. The
@@ -152,7 +187,7 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     remaining = cc.generations - search.generation
     episodes = remaining * (cc.population * cc.episodes_per_candidate
                             + cc.eval_episodes / cc.eval_every)
-    with _policy_pool(cfg, vision_dir, memory_dir, int(episodes)) as pool:
+    with _policy_runner(cfg, vision_dir, memory_dir, int(episodes), beam_args) as pool:
         cmaes.run_search(search, fitness, cc.generations, state_path, on_generation)
     writer.flush()
     params = np.load(best_path)
@@ -169,7 +204,7 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
 
 
 def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir: str,
-                   model_dir: str, evaluation_dir: str) -> dict:
+                   model_dir: str, evaluation_dir: str, beam_args: list[str] | None = None) -> dict:
     """Evaluator: exports V + M + C as one agent SavedModel and scores it on
     `evaluator.episodes` fixed seeds over the worker processes. The exported agent then replays
     the first seed in this process and must reproduce its return exactly."""
@@ -179,7 +214,7 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     agent_dir = os.path.join(model_dir, SERVING_DIR)
     agentlib.export_agent(vision, memory, params, agent_dir)
     seeds = [cfg.evaluator.seed + i for i in range(cfg.evaluator.episodes)]
-    with _policy_pool(cfg, vision_dir, memory_dir, len(seeds)) as pool:
+    with _policy_runner(cfg, vision_dir, memory_dir, len(seeds), beam_args) as pool:
         returns = pool.run(params[None], [rollout_engine.Job(0, s) for s in seeds])
     replay = play(serving.load(agent_dir), seeds[:1], cfg)[0]
     if replay != returns[0]:

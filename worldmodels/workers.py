@@ -1,26 +1,30 @@
-"""Worker processes for the environment-bound stages, one per core by default.
+"""Where the environment-bound work runs: this process, local worker processes (one per core
+by default), or Beam workers (DirectRunner here; Dataflow, Flink or Spark elsewhere).
 
-Each worker is a spawned process (TensorFlow is not fork-safe) that builds its environments,
-and for model-driven episodes loads V and M, once. Work is split into contiguous chunks and the
-results come back in order, so the output does not depend on the number of workers: the
-engine's results are batch-invariant and every episode is fully determined by its seed.
+All three expose `map(fn, items) -> results in item order`; `fn` is a picklable function of one
+item. Workers build their environments and load V and M once (cached per process), and
+results never depend on where an item ran: episodes are fully determined by their seeds and
+the engine's model calls are batch-invariant.
 """
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
+import pickle
+import tempfile
+import uuid
 
 import numpy as np
 
 from worldmodels import env as envlib
-from worldmodels import rollout, rollout_engine
+from worldmodels import rollout_engine
 
-_STATE: dict = {}  # in a worker process: what its initializer built
-
-
-# Starting a worker costs a few seconds (TensorFlow's import); below this much work, auto
-# mode stays in this process.
+# Starting a local worker costs a few seconds (TensorFlow's import); below this much work,
+# auto mode stays in this process.
 AUTO_MIN_ENV_STEPS = 20_000
+
+_CACHE: dict = {}  # per process: environments and policies, built on first use
 
 
 def resolve_workers(workers: int, env_steps: int | None = None) -> int:
@@ -32,106 +36,164 @@ def resolve_workers(workers: int, env_steps: int | None = None) -> int:
     return os.cpu_count() or 1
 
 
-def _chunks(n: int, parts: int) -> list[range]:
+def cached(key, build):
+    if key not in _CACHE:
+        _CACHE[key] = build()
+    return _CACHE[key]
+
+
+class InProcess:
+    workers = 1
+
+    def map(self, fn, items, on_result=None):
+        results = []
+        for item in items:
+            results.append(fn(item))
+            if on_result:
+                on_result(results[-1])
+        return results
+
+    def close(self, abort: bool = False):
+        pass
+
+
+class ProcessPool:
+    """Spawned processes (TensorFlow is not fork-safe), kept for the pool's life."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool = multiprocessing.get_context("spawn").Pool(workers)
+
+    def map(self, fn, items, on_result=None):
+        results = []
+        for result in self._pool.imap(fn, list(items)):
+            results.append(result)
+            if on_result:
+                on_result(result)
+        return results
+
+    def close(self, abort: bool = False):
+        if abort:
+            self._pool.terminate()
+        else:
+            self._pool.close()
+        self._pool.join()
+
+
+class BeamMap:
+    """One Beam pipeline per `map` call. Results come back through files under Beam's
+    --temp_location (which every worker must reach: a GCS path on Dataflow), or a local
+    temporary directory for the DirectRunner."""
+
+    def __init__(self, beam_args: list[str]):
+        from apache_beam.options.pipeline_options import (DirectOptions, GoogleCloudOptions,
+                                                          PipelineOptions)
+
+        self.beam_args = list(beam_args)
+        options = PipelineOptions(self.beam_args)
+        self.tmp_dir = (options.view_as(GoogleCloudOptions).temp_location
+                        or tempfile.mkdtemp(prefix="worldmodels-beam-"))
+        self.workers = options.view_as(DirectOptions).direct_num_workers or 1
+
+    def map(self, fn, items, on_result=None):
+        import apache_beam as beam
+        import tensorflow as tf
+
+        items = list(items)
+        out = os.path.join(self.tmp_dir, uuid.uuid4().hex)
+        tf.io.gfile.makedirs(out)
+        with beam.Pipeline(argv=self.beam_args) as p:
+            _ = (p | beam.Create(list(enumerate(items)))
+                 | beam.Reshuffle()
+                 | beam.Map(_apply_and_save, fn, out))
+        results = []
+        for i in range(len(items)):
+            with tf.io.gfile.GFile(os.path.join(out, f"{i:08d}.pkl"), "rb") as f:
+                results.append(pickle.load(f))
+            if on_result:
+                on_result(results[-1])
+        tf.io.gfile.rmtree(out)
+        return results
+
+    def close(self, abort: bool = False):
+        pass
+
+
+def _apply_and_save(indexed_item, fn, out: str) -> None:
+    import tensorflow as tf
+
+    index, item = indexed_item
+    with tf.io.gfile.GFile(os.path.join(out, f"{index:08d}.pkl"), "wb") as f:
+        pickle.dump(fn(item), f)
+
+
+def make_runner(workers: int, env_steps: int, beam_args: list[str] | None = None):
+    """Beam when Beam arguments are given, else local processes or this process."""
+    if beam_args:
+        return BeamMap(beam_args)
+    n = resolve_workers(workers, env_steps)
+    return InProcess() if n == 1 else ProcessPool(n)
+
+
+def chunks(n: int, parts: int) -> list[range]:
     bounds = np.linspace(0, n, parts + 1).round().astype(int)
     return [range(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
-def _build_envs(env_id: str, max_steps: int, count: int) -> dict:
-    return {"envs": [envlib.make_env(env_id, max_steps) for _ in range(count)]}
+# --- world-model episodes --------------------------------------------------------------
 
-
-def _build_policy(env_id: str, max_steps: int, count: int, vision_dir: str, memory_dir: str,
-                  threads: int) -> dict:
+@functools.lru_cache(maxsize=None)
+def _set_threads(threads: int) -> None:
     import tensorflow as tf
 
-    if threads:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def _policy_and_envs(env_id, max_steps, count, vision_dir, memory_dir):
     from worldmodels import agent, serving
 
     policy = agent.PopulationPolicy(serving.load(vision_dir), serving.load(memory_dir))
-    return {**_build_envs(env_id, max_steps, count), "policy": policy}
+    return policy, [envlib.make_env(env_id, max_steps) for _ in range(count)]
 
 
-def _init_worker(builder, args) -> None:
-    _STATE.update(builder(*args))
-
-
-def _collect(seed: int, state: dict | None = None) -> rollout.Episode:
-    return rollout.collect_episode((state or _STATE)["envs"][0], seed)
-
-
-def _run_chunk(task, state: dict | None = None) -> np.ndarray:
+def run_policy_chunk(setup: tuple, task) -> np.ndarray:
+    """A worker's share: (params [P, 867], jobs) -> returns, with V and M loaded once."""
+    env_id, max_steps, count, vision_dir, memory_dir, threads = setup
+    if threads:
+        _set_threads(threads)
+    policy, envs = cached(("policy",) + setup[:5], lambda: _policy_and_envs(*setup[:5]))
     params, jobs = task
-    state = state or _STATE
-    return rollout_engine.run_jobs(state["policy"], params, jobs, state["envs"])
+    return rollout_engine.run_jobs(policy, params, jobs, envs)
 
 
-class _Pool:
-    """`workers` spawned processes, or this process itself when workers == 1."""
+class PolicyRunner:
+    """World-model episodes (V, M and one controller per job): jobs are split into one
+    contiguous chunk per worker, each stepping `envs_per_worker` environments with one
+    batched model call per step."""
 
-    def __init__(self, builder, args: tuple, workers: int):
-        self.workers = workers
-        if self.workers == 1:
-            self._state, self._pool = builder(*args), None
-        else:
-            self._state = None
-            self._pool = multiprocessing.get_context("spawn").Pool(
-                self.workers, initializer=_init_worker, initargs=(builder, args))
-
-    def map(self, fn, items, ordered_stream: bool = False):
-        if self._pool is None:
-            return (fn(item, self._state) for item in items)
-        return self._pool.imap(fn, items) if ordered_stream else self._pool.map(fn, items)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-        for env in (self._state or {}).get("envs", []):
-            env.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self._pool is not None and exc[0] is not None:
-            self._pool.terminate()
-        self.close()
-
-
-class EpisodePool(_Pool):
-    """Brownian-explorer episodes over worker processes, yielded in seed order."""
-
-    def __init__(self, env_id: str, max_steps: int, workers: int):
-        """`workers` as resolved by resolve_workers."""
-        super().__init__(_build_envs, (env_id, max_steps, 1), workers)
-
-    def episodes(self, seeds: list[int]):
-        return self.map(_collect, seeds, ordered_stream=True)
-
-
-class PolicyPool(_Pool):
-    """World-model episodes (V, M and one controller per job) over worker processes, each
-    stepping `envs_per_worker` environments with one batched model call per step."""
-
-    def __init__(self, env_id: str, max_steps: int, vision_dir: str, memory_dir: str,
-                 workers: int, envs_per_worker: int):
-        """`workers` as resolved by resolve_workers."""
-        threads = 1 if workers > 1 else 0
-        super().__init__(_build_policy, (env_id, max_steps, envs_per_worker, vision_dir,
-                                         memory_dir, threads), workers)
+    def __init__(self, runner, env_id: str, max_steps: int, vision_dir: str, memory_dir: str,
+                 envs_per_worker: int):
+        self.runner = runner
+        threads = 1 if runner.workers > 1 else 0
+        self._fn = functools.partial(run_policy_chunk, (
+            env_id, max_steps, envs_per_worker, vision_dir, memory_dir, threads))
 
     def run(self, params: np.ndarray, jobs: list[rollout_engine.Job]) -> np.ndarray:
         """Each job's return, in job order."""
         params = np.asarray(params, np.float32)
         tasks = []
-        for part in _chunks(len(jobs), self.workers):
+        for part in chunks(len(jobs), self.runner.workers):
             chunk = [jobs[i] for i in part]
             used = sorted({j.params_index for j in chunk})
             remap = {p: i for i, p in enumerate(used)}
             tasks.append((params[used], [rollout_engine.Job(remap[j.params_index], j.seed)
                                          for j in chunk]))
-        results = list(self.map(_run_chunk, tasks))
+        results = self.runner.map(self._fn, tasks)
         return np.concatenate(results) if results else np.zeros(0)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.runner.close(abort=exc[0] is not None)

@@ -124,6 +124,43 @@ class DatasetWriter:
         self.close()
 
 
+def merge_parts(directory: str, config: rlds_base.DatasetConfig, part_dirs: list[str],
+                splits: Iterable[str]) -> None:
+    """Joins datasets written independently (by worker processes or Beam workers) into one,
+    shards renumbered in part order; the parts are removed."""
+    splits = list(splits)
+    counts = {"episodes": {s: 0 for s in splits}, "steps": {s: 0 for s in splits}}
+    identity = tfds.core.DatasetIdentity(
+        name=config.name, version=tfds.core.Version(VERSION), data_dir=directory,
+        module_name=__name__)
+    info = rlds_base.build_info(config, identity, ds_metadata=counts)
+    tf.io.gfile.makedirs(directory)
+    part_infos = [open_dataset(d).info for d in part_dirs]
+    split_infos = []
+    for split in splits:
+        template = tfds.core.ShardedFileTemplate(
+            data_dir=directory, template="{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_INDEX}",
+            dataset_name=config.name, split=split, filetype_suffix="tfrecord")
+        lengths, num_bytes = [], 0
+        for part in part_infos:
+            if split not in part.splits:
+                continue
+            for path, n in zip(part.splits[split].filepaths, part.splits[split].shard_lengths):
+                dest = template.sharded_filepath(shard_index=len(lengths), num_shards=None)
+                tf.io.gfile.rename(os.fspath(path), os.fspath(dest), overwrite=True)
+                lengths.append(n)
+            num_bytes += part.splits[split].num_bytes
+            for key in counts:
+                counts[key][split] += int(part.metadata[key][split])
+        split_infos.append(tfds.core.SplitInfo(name=split, shard_lengths=lengths,
+                                               num_bytes=num_bytes, filename_template=template))
+    info.set_file_format("tfrecord")
+    info.set_splits(tfds.core.SplitDict(split_infos))
+    info.write_to_directory(directory)
+    for d in part_dirs:
+        tf.io.gfile.rmtree(d)
+
+
 def open_dataset(directory: str) -> tfds.core.DatasetBuilder:
     """The TFDS builder of a dataset directory, with a one-line error if it is not one."""
     if not tf.io.gfile.exists(os.path.join(directory, "dataset_info.json")):
