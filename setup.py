@@ -12,7 +12,7 @@ setup(
     python_requires=">=3.10,<3.11",
     packages=find_packages(include=["worldmodels*", "components*", "pipeline*"]),
     install_requires=[
-        "tfx==1.16.0",
+        "tfx[kfp]==1.16.0",
         "tensorflow>=2.16,<2.17",
         "ml-metadata>=1.16,<1.17",
         "apache-beam[gcp]",

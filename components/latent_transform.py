@@ -4,7 +4,7 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import channel, standard_artifacts
 from tfx.types.component_spec import ChannelParameter
 
-from components import base
+from components import artifacts, base
 from components.artifacts import LatentSeries, Rollouts
 from worldmodels import stages
 
@@ -24,8 +24,7 @@ class LatentTransformExecutor(base.BeamExecutor):
         counts = stages.encode_latents(
             self.config(exec_properties), base.single(input_dict["rollouts"]).uri,
             base.single(input_dict["vae"]).uri, out.uri, self.beam_args())
-        out.split_names = '["train", "eval"]'
-        out.episodes, out.steps = counts["episodes"], counts["steps"]
+        artifacts.describe(out, stages.SPLITS, counts["episodes"], counts["steps"])
 
 
 class LatentTransform(base_beam_component.BaseBeamComponent):

@@ -4,7 +4,7 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import channel
 from tfx.types.component_spec import ChannelParameter
 
-from components import base
+from components import artifacts, base
 from components.artifacts import Rollouts
 from worldmodels import stages
 
@@ -22,8 +22,7 @@ class RolloutGenExecutor(base.BeamExecutor):
         out = base.single(output_dict["rollouts"])
         counts = stages.generate_rollouts(self.config(exec_properties), out.uri,
                                           self.beam_args())
-        out.split_names = '["train", "eval"]'
-        out.episodes, out.steps = counts["episodes"], counts["steps"]
+        artifacts.describe(out, stages.SPLITS, counts["episodes"], counts["steps"])
 
 
 class RolloutGen(base_beam_component.BaseBeamComponent):

@@ -6,7 +6,7 @@ import os
 
 from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
 
-from pipeline.pipeline import create_pipeline
+from pipeline.pipeline import create_pipeline, sqlite_metadata
 from worldmodels.config import Config
 
 _DEPENDENCY_FLAGS = ("--extra_package", "--setup_file", "--requirements_file",
@@ -24,4 +24,5 @@ def with_setup_file(beam_args: list[str]) -> list[str]:
 
 def run(config: Config, root: str, beam_args: list[str], enable_cache: bool = True) -> None:
     BeamDagRunner().run(create_pipeline(config, root, with_setup_file(beam_args),
-                                        enable_cache=enable_cache))
+                                        enable_cache=enable_cache,
+                                        metadata_connection_config=sqlite_metadata(root)))

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
-from pipeline.pipeline import create_pipeline
+from pipeline.pipeline import create_pipeline, sqlite_metadata
 from worldmodels.config import Config
 
 
 def run(config: Config, root: str, enable_cache: bool = True) -> None:
-    LocalDagRunner().run(create_pipeline(config, root, enable_cache=enable_cache))
+    LocalDagRunner().run(create_pipeline(config, root, enable_cache=enable_cache,
+                                         metadata_connection_config=sqlite_metadata(root)))

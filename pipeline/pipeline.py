@@ -22,11 +22,16 @@ def pipeline_name(config: Config) -> str:
     return f"worldmodels-{config.preset}"
 
 
+def sqlite_metadata(root: str):
+    """The embedded ML Metadata store of a local or Beam run: root/metadata.sqlite."""
+    return metadata.sqlite_metadata_connection_config(os.path.join(root, METADATA_FILE))
+
+
 def create_pipeline(config: Config, root: str, beam_pipeline_args: list[str] | None = None,
                     enable_cache: bool = True,
                     metadata_connection_config=None) -> tfx_pipeline.Pipeline:
-    """The six components in order; artifacts under root/pipeline, ML Metadata in an embedded
-    sqlite file root/metadata.sqlite unless a connection config is given."""
+    """The six components in order, artifacts under root/pipeline. ML Metadata is the given
+    connection (None for orchestrators that bring their own, like Kubeflow)."""
     rollouts = RolloutGen(config=config)
     vae = VAETrainer(rollouts=rollouts.outputs["rollouts"], config=config)
     latents = LatentTransform(rollouts=rollouts.outputs["rollouts"],
@@ -35,9 +40,6 @@ def create_pipeline(config: Config, root: str, beam_pipeline_args: list[str] | N
     search = ControllerSearch(vae=vae.outputs["model"], rnn=rnn.outputs["model"], config=config)
     evaluator = Evaluator(vae=vae.outputs["model"], rnn=rnn.outputs["model"],
                           controller=search.outputs["model"], config=config)
-    if metadata_connection_config is None:
-        metadata_connection_config = metadata.sqlite_metadata_connection_config(
-            os.path.join(root, METADATA_FILE))
     return tfx_pipeline.Pipeline(
         pipeline_name=pipeline_name(config),
         pipeline_root=os.path.join(root, PIPELINE_ROOT),

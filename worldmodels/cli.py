@@ -77,6 +77,22 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_compile(args) -> int:
+    from worldmodels import config as configlib
+
+    cfg = configlib.with_overrides(configlib.preset(args.preset), args.set)
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
+        raise UsageError(f"--output {args.output}: {out_dir} is not a writable directory")
+    _quiet_libraries(args.verbose)
+    from pipeline import kubeflow_runner
+
+    path = kubeflow_runner.compile_pipeline(cfg, args.output, args.pipeline_root, args.image,
+                                            args.beam_arg or None)
+    print(f"pipeline spec: {path} (image {args.image}, pipeline root {args.pipeline_root})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="worldmodels", description=__doc__)
     parser.add_argument("--quiet", action="store_true", help="no progress output")
@@ -98,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override one config value, e.g. --set vae.epochs=2 (repeatable)")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
     run.set_defaults(func=cmd_run)
+
+    comp = sub.add_parser("compile", help="compile the pipeline for another orchestrator")
+    comp.add_argument("--preset", default="tiny", help="tiny | small | paper (default: tiny)")
+    comp.add_argument("--target", choices=("kubeflow",), default="kubeflow")
+    comp.add_argument("--output", default="pipeline.json", help="the pipeline spec JSON to write")
+    comp.add_argument("--image", default="worldmodels:0.1.0",
+                      help="the project's Docker image (built from the Dockerfile)")
+    comp.add_argument("--pipeline-root", default="gs://YOUR_BUCKET/worldmodels",
+                      help="where Kubeflow's workers write artifacts")
+    comp.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE")
+    comp.add_argument("--beam-arg", action="append", default=[], metavar="ARG",
+                      help="Beam arguments for the Beam components inside Kubeflow")
+    comp.set_defaults(func=cmd_compile)
     return parser
 
 

@@ -15,10 +15,9 @@ from worldmodels import config as configlib
 from worldmodels.data import rlds
 
 
-def test_artifact_types_are_namespaced_with_dataset_properties():
-    for cls in (Rollouts, LatentSeries):
-        assert cls.TYPE_NAME.startswith("worldmodels.")
-        assert set(cls.PROPERTIES) == {"split_names", "episodes", "steps"}
+def test_artifact_types_are_namespaced():
+    assert (Rollouts.TYPE_NAME, LatentSeries.TYPE_NAME) == (
+        "worldmodels.Rollouts", "worldmodels.LatentSeries")
 
 
 def test_component_parameters_hold_only_their_sections_and_a_code_version():
@@ -51,8 +50,8 @@ def test_rollout_gen_executor_writes_an_rlds_dataset_and_its_properties(tmp_path
     out.uri = str(tmp_path / "rollouts")
     RolloutGenExecutor().Do({}, {"rollouts": [out]},
                             base.config_parameters(cfg, ("env", "rollouts")))
-    assert (out.episodes, out.steps) == (3, 36)
-    assert json.loads(out.split_names) == ["train", "eval"]
+    assert (out.get_int_custom_property("episodes"), out.get_int_custom_property("steps")) == (3, 36)
+    assert json.loads(out.get_string_custom_property("split_names")) == ["train", "eval"]
     assert rlds.split_counts(out.uri, "train") == (2, 24)
     episodes = rlds.read_episode_arrays(out.uri, "eval")
     assert len(episodes) == 1 and episodes[0]["steps"]["observation"].shape == (13, 64, 64, 3)

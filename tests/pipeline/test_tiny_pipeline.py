@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from ml_metadata.proto import metadata_store_pb2
 
+from tests.pipeline.runs import REPO, cli
 from worldmodels import metadata
 
 pytestmark = pytest.mark.slow
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXPECTED = {  # component -> (input keys, output keys)
     "RolloutGen": (set(), {"rollouts"}),
     "VAETrainer": ({"rollouts"}, {"model", "model_run"}),
@@ -40,11 +40,6 @@ WIRING = {  # (consumer, input key) -> (producer, output key)
     ("Evaluator", "rnn"): ("RNNTrainer", "model"),
     ("Evaluator", "controller"): ("ControllerSearch", "model"),
 }
-
-
-def cli(*args, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "worldmodels.cli", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=600, **kwargs)
 
 
 def events(store, execution):
@@ -67,14 +62,6 @@ def _module(name: str) -> str:
     return {"RolloutGen": "rollout_gen", "VAETrainer": "vae_trainer",
             "LatentTransform": "latent_transform", "RNNTrainer": "rnn_trainer",
             "ControllerSearch": "controller_search", "Evaluator": "evaluator"}[name]
-
-
-@pytest.fixture(scope="module")
-def tiny_root(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp("tiny"))
-    result = cli("run", "--preset", "tiny", "--root", root)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return root, result
 
 
 def test_run_prints_agent_and_score(tiny_root):
@@ -103,8 +90,9 @@ def test_six_executions_with_their_events(tiny_root):
         assert produced[consumer]["inputs"][key] == produced[producer]["outputs"][out_key]
     rollouts = store.get_artifacts_by_id([produced["RolloutGen"]["outputs"]["rollouts"]])[0]
     assert rollouts.type == "worldmodels.Rollouts"
-    assert rollouts.properties["episodes"].int_value == 6
-    assert rollouts.properties["steps"].int_value == 6 * 80
+    assert rollouts.custom_properties["episodes"].int_value == 6
+    assert rollouts.custom_properties["steps"].int_value == 6 * 80
+    assert rollouts.custom_properties["split_names"].string_value == '["train", "eval"]'
     blessing = store.get_artifacts_by_id([produced["Evaluator"]["outputs"]["blessing"]])[0]
     assert blessing.custom_properties["blessed"].int_value == 1  # tiny's threshold is 0
 

@@ -1,0 +1,49 @@
+"""`worldmodels compile --target kubeflow`: TFX's KubeflowV2DagRunner output, read back with
+the pipeline-spec protos."""
+from __future__ import annotations
+
+import json
+
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+
+from worldmodels import cli
+
+DEPENDENCIES = {
+    "RolloutGen": set(),
+    "VAETrainer": {"RolloutGen"},
+    "LatentTransform": {"RolloutGen", "VAETrainer"},
+    "RNNTrainer": {"LatentTransform"},
+    "ControllerSearch": {"VAETrainer", "RNNTrainer"},
+    "Evaluator": {"VAETrainer", "RNNTrainer", "ControllerSearch"},
+}
+
+
+def test_compiles_six_tasks_with_their_dependencies_and_the_project_image(tmp_path):
+    out = tmp_path / "pipeline.json"
+    assert cli.main(["compile", "--preset", "small", "--target", "kubeflow", "--output", str(out),
+                     "--image", "example.com/worldmodels:test",
+                     "--pipeline-root", "gs://bucket/wm"]) == 0
+    job = json.loads(out.read_text())
+    spec = json_format.ParseDict(job["pipelineSpec"], pipeline_spec_pb2.PipelineSpec(),
+                                 ignore_unknown_fields=True)
+    tasks = spec.root.dag.tasks
+    assert set(tasks) == set(DEPENDENCIES)
+    for name, deps in DEPENDENCIES.items():
+        assert set(tasks[name].dependent_tasks) == deps, name
+    executors = job["pipelineSpec"]["deploymentSpec"]["executors"]
+    assert len(executors) == 6
+    assert {e["container"]["image"] for e in executors.values()} == {"example.com/worldmodels:test"}
+    rollouts = spec.components[tasks["RolloutGen"].component_ref.name]
+    schema = rollouts.output_definitions.artifacts["rollouts"].artifact_type.instance_schema
+    assert "title: worldmodels.Rollouts" in schema
+    assert job["runtimeConfig"]["gcsOutputDirectory"] == "gs://bucket/wm/pipeline"
+    config = json.loads(tasks["RolloutGen"].inputs.parameters["config"].runtime_value.constant
+                        .string_value)
+    assert config["preset"] == "small" and config["rollouts"]["train_episodes"] == 200
+
+
+def test_unwritable_output_is_one_line(tmp_path, capsys):
+    code = cli.main(["compile", "--output", str(tmp_path / "missing" / "p.json")])
+    assert code == 1
+    assert capsys.readouterr().err.strip().startswith("worldmodels: error: --output")
