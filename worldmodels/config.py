@@ -57,7 +57,6 @@ class EnvConfig:
 class RolloutConfig:
     train_episodes: int = 10_000
     eval_episodes: int = 200
-    policy: str = "brownian"  # brownian | random_controller
     episodes_per_shard: int = 50
     min_steps: int = 1  # episodes shorter than this are dropped (Z drops <= 100)
     workers: int = 0  # processes collecting episodes; 0 = one per core
@@ -66,8 +65,6 @@ class RolloutConfig:
         _positive_int("rollouts", self, "train_episodes", "eval_episodes", "episodes_per_shard",
                       "min_steps")
         _non_negative_int("rollouts", self, "workers")
-        _check("rollouts", "policy", self.policy in ("brownian", "random_controller"),
-               f"must be 'brownian' or 'random_controller', got {self.policy!r}")
 
 
 @dataclass(frozen=True)

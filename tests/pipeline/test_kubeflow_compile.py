@@ -38,8 +38,8 @@ def test_compiles_six_tasks_with_their_dependencies_and_the_project_image(tmp_pa
     schema = rollouts.output_definitions.artifacts["rollouts"].artifact_type.instance_schema
     assert "title: worldmodels.Rollouts" in schema
     assert job["runtimeConfig"]["gcsOutputDirectory"] == "gs://bucket/wm/pipeline"
-    config = json.loads(tasks["RolloutGen"].inputs.parameters["config"].runtime_value.constant
-                        .string_value)
+    parameters = job["pipelineSpec"]["root"]["dag"]["tasks"]["RolloutGen"]["inputs"]["parameters"]
+    config = json.loads(parameters["config"]["runtimeValue"]["constantValue"]["stringValue"])
     assert config["preset"] == "small" and config["rollouts"]["train_episodes"] == 200
 
 
