@@ -1,0 +1,49 @@
+"""ControllerSearch on Beam: the wall time of one CMA-ES generation (every candidate's episodes
+on Beam's DirectRunner in multi_processing mode, the pipeline's start-up included) with 2
+workers vs 1. Floor: 1.6x.
+
+    .venv/bin/python benchmarks/bench_beam_generation.py [--population 16] [--steps 400]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import common
+import numpy as np
+
+
+def generation_seconds(workers: int, vision_dir: str, memory_dir: str, args) -> tuple[float, np.ndarray]:
+    from worldmodels import rollout_engine, workers as workerlib
+
+    runner = workerlib.BeamMap(["--direct_running_mode=multi_processing",
+                                f"--direct_num_workers={workers}"])
+    policy = workerlib.PolicyRunner(runner, "CarRacing-v3", args.steps, vision_dir, memory_dir,
+                                    args.envs)
+    params = np.random.default_rng(0).normal(0, 0.1, (args.population, 867))
+    jobs = rollout_engine.population_jobs(args.population, list(range(args.episodes)))
+    start = time.perf_counter()
+    returns = policy.run(params, jobs)
+    return time.perf_counter() - start, returns
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--population", type=int, default=16)
+    parser.add_argument("--episodes", type=int, default=1, help="episodes per candidate")
+    parser.add_argument("--steps", type=int, default=400, help="episode length cap")
+    parser.add_argument("--envs", type=int, default=16, help="environments per worker")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        vision_dir, memory_dir = common.untrained_world_model(tmp)
+        one, returns_one = generation_seconds(1, vision_dir, memory_dir, args)
+        two, returns_two = generation_seconds(2, vision_dir, memory_dir, args)
+    print("same returns with 1 and 2 Beam workers:", bool(np.array_equal(returns_one, returns_two)))
+    common.table(f"One CMA-ES generation on Beam (population {args.population} x {args.episodes} "
+                 f"episodes of <= {args.steps} steps)",
+                 [("1 Beam worker", one), ("2 Beam workers", two)], "s", "speed-up", one / two, 1.6)
+
+
+if __name__ == "__main__":
+    main()
