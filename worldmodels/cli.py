@@ -51,6 +51,8 @@ def cmd_run(args) -> int:
     from worldmodels import config as configlib, metadata
 
     cfg = configlib.with_overrides(configlib.preset(args.preset), args.set)
+    if args.vae_kind:
+        cfg = cfg.replace(vae={"kind": args.vae_kind})
     if args.seed is not None:
         cfg = cfg.replace(seed=args.seed)
     root = _writable_root(args.root)
@@ -109,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a Beam pipeline argument, repeatable, e.g. "
                           "--beam-arg=--direct_num_workers=2 (default with --runner beam: the "
                           "DirectRunner, multi_processing, one worker per core)")
+    run.add_argument("--vae-kind", choices=("vae", "vae_gan"), default=None,
+                     help="train V as the paper's VAE or as a VAE/GAN (default: the preset's, vae)")
     run.add_argument("--seed", type=int, default=None, help="override the preset's seed")
     run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                      help="override one config value, e.g. --set vae.epochs=2 (repeatable)")

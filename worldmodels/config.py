@@ -69,6 +69,7 @@ class RolloutConfig:
 
 @dataclass(frozen=True)
 class VAEConfig:
+    kind: str = "vae"  # vae (the paper's) | vae_gan (the seed README's variant)
     z_size: int = 32
     batch_size: int = 100
     epochs: int = 10
@@ -80,6 +81,8 @@ class VAEConfig:
     checkpoint_every: int = 1000  # batches
 
     def __post_init__(self):
+        _check("vae", "kind", self.kind in ("vae", "vae_gan"),
+               f"must be 'vae' or 'vae_gan', got {self.kind!r}")
         _positive_int("vae", self, "z_size", "batch_size", "epochs", "shuffle_buffer",
                       "interleave_episodes", "checkpoint_every")
         _positive("vae", self, "learning_rate")

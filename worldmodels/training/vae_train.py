@@ -31,9 +31,38 @@ class VAEResult:
     eval_kl_loss: float
 
 
+class VAESteps:
+    """The paper's VAE: one Adam optimizer on the KL-tolerant loss."""
+
+    def __init__(self, cfg: VAEConfig):
+        self.model = ConvVAE(cfg.z_size)
+        self.optimizers = {"optimizer": keras.optimizers.Adam(cfg.learning_rate)}
+        self.kl_tolerance = cfg.kl_tolerance
+
+    @tf.function
+    def step(self, images, noise):
+        """One update; returns ({loss name: value}, reconstructions, z). 'total' is checked."""
+        model, optimizer = self.model, self.optimizers["optimizer"]
+        with tf.GradientTape() as tape:
+            recon, mu, logvar = model(images, noise)
+            total, r_loss, kl_loss = vae_loss(images, recon, mu, logvar, self.kl_tolerance)
+        grads = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        z = mu + tf.exp(logvar / 2.0) * noise
+        return {"total": total, "reconstruction": r_loss, "kl": kl_loss}, recon, z
+
+
+def make_steps(cfg: VAEConfig):
+    if cfg.kind == "vae_gan":
+        from worldmodels.training.vae_gan_train import VAEGANSteps
+
+        return VAEGANSteps(cfg)
+    return VAESteps(cfg)
+
+
 def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
               log_dir: str | None = None) -> VAEResult:
-    """Trains V on the train split, evaluates on the eval split."""
+    """Trains V (`cfg.kind`: vae or vae_gan) on the train split, evaluates on the eval split."""
     episodes, transitions = rlds.split_counts(rollouts_dir, "train")
     frames = episodes + transitions  # T + 1 frames an episode
     if frames < cfg.batch_size:
@@ -41,30 +70,19 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
                          f"in {rollouts_dir}'s train split")
     per_epoch = frames // cfg.batch_size
     keras.utils.set_random_seed(seed)
-    model = ConvVAE(cfg.z_size)
-    optimizer = keras.optimizers.Adam(cfg.learning_rate)
+    trainer = make_steps(cfg)
     step = tf.Variable(0, dtype=tf.int64, trainable=False)
-    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
+    ckpt = tf.train.Checkpoint(model=trainer.model, step=step, **trainer.optimizers)
     manager = tf.train.CheckpointManager(ckpt, checkpoint_dir, max_to_keep=2)
     if manager.latest_checkpoint:
         ckpt.restore(manager.latest_checkpoint)
     writer = tf.summary.create_file_writer(log_dir) if log_dir else None
-
-    @tf.function
-    def train_step(images, noise):
-        with tf.GradientTape() as tape:
-            recon, mu, logvar = model(images, noise)
-            total, r_loss, kl_loss = vae_loss(images, recon, mu, logvar, cfg.kl_tolerance)
-        grads = tape.gradient(total, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return total, r_loss, kl_loss, recon
-
     total_steps = per_epoch * cfg.epochs
     if cfg.max_steps:
         total_steps = min(total_steps, cfg.max_steps)
     rng = np.random.default_rng([seed, int(step.numpy())])
     loss = float("nan")
-    with Progress("VAE", total_steps, "batch") as bar:
+    with Progress(f"V ({cfg.kind})", total_steps, "batch") as bar:
         bar.update(int(step.numpy()))
         epoch = int(step.numpy()) // per_epoch
         while step.numpy() < total_steps:
@@ -74,21 +92,21 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
             done_in_epoch = int(step.numpy()) - epoch * per_epoch
             for images in rlds.checked(frames.take(per_epoch).skip(done_in_epoch), files):
                 noise = rng.standard_normal((images.shape[0], cfg.z_size)).astype(np.float32)
-                total, r_loss, kl_loss, recon = train_step(images, noise)
+                losses, recon, z = trainer.step(images, noise)
                 step.assign_add(1)
-                loss = float(total)
+                loss = float(losses["total"])
                 n = int(step.numpy())
                 if not math.isfinite(loss):
                     raise NaNLossError(f"vae: loss is {loss} at step {n}")
                 if writer and (n % 10 == 0 or n == 1):
                     with writer.as_default(step=n):
-                        tf.summary.scalar("loss/total", total)
-                        tf.summary.scalar("loss/reconstruction", r_loss)
-                        tf.summary.scalar("loss/kl", kl_loss)
+                        for name, value in losses.items():
+                            tf.summary.scalar(f"loss/{name}", value)
                 if writer and n % 200 == 1:
                     with writer.as_default(step=n):
                         tf.summary.image("real_vs_reconstruction",
                                          tf.concat([images[:4], recon[:4]], axis=2), max_outputs=4)
+                        tf.summary.histogram("z", z)
                 bar.update(1, loss=loss)
                 if n % cfg.checkpoint_every == 0:
                     manager.save(checkpoint_number=n)
@@ -96,16 +114,16 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
                     break
             epoch += 1
             manager.save(checkpoint_number=int(step.numpy()))
-    eval_r, eval_kl = evaluate_vae(model, rollouts_dir, cfg)
+    eval_r, eval_kl = evaluate_vae(trainer.model, rollouts_dir, cfg)
     if writer:
         with writer.as_default(step=int(step.numpy())):
             tf.summary.scalar("eval/reconstruction", eval_r)
             tf.summary.scalar("eval/kl", eval_kl)
         writer.flush()
-    return VAEResult(model, int(step.numpy()), loss, eval_r, eval_kl)
+    return VAEResult(trainer.model, int(step.numpy()), loss, eval_r, eval_kl)
 
 
-def evaluate_vae(model: ConvVAE, rollouts_dir: str, cfg: VAEConfig) -> tuple[float, float]:
+def evaluate_vae(model, rollouts_dir: str, cfg: VAEConfig) -> tuple[float, float]:
     """Mean per-image reconstruction error (at z = mu) and KL over the whole eval split."""
     frames, files = readers.vae_frames(rollouts_dir, "eval", cfg.batch_size, seed=None,
                                        drop_remainder=False)
