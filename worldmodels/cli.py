@@ -95,6 +95,16 @@ def cmd_compile(args) -> int:
     return 0
 
 
+def cmd_lineage(args) -> int:
+    import json
+
+    from worldmodels import lineage
+
+    rows = lineage.lineage(os.path.abspath(args.root), args.artifact_id)
+    print(json.dumps(rows, indent=1) if args.json else lineage.format_rows(rows))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="worldmodels", description=__doc__)
     parser.add_argument("--quiet", action="store_true", help="no progress output")
@@ -118,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override one config value, e.g. --set vae.epochs=2 (repeatable)")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
     run.set_defaults(func=cmd_run)
+
+    lin = sub.add_parser("lineage", help="trace an artifact back to its rollouts")
+    lin.add_argument("--root", default="worldmodels_runs", help="the run's root")
+    lin.add_argument("artifact_id", nargs="?", type=int, default=None,
+                     help="an ML Metadata artifact id (default: the newest agent)")
+    lin.add_argument("--json", action="store_true", help="machine-readable rows")
+    lin.set_defaults(func=cmd_lineage)
 
     comp = sub.add_parser("compile", help="compile the pipeline for another orchestrator")
     comp.add_argument("--preset", default="tiny", help="tiny | small | paper (default: tiny)")

@@ -19,14 +19,14 @@ BEAM_ARGS = ["--beam-arg=--direct_running_mode=multi_processing", "--beam-arg=--
 
 
 def outputs(root: str) -> dict:
-    """component name -> {output key: uri} for the newest execution of each."""
+    """component name -> {output key: uri} for the first finished execution of each."""
     store = metadata.open_store(root)
     result = {}
     for execution_type in store.get_execution_types():
         runs = metadata.finished_executions(store, execution_type.name)
         if runs:
             name = execution_type.name.rsplit(".", 1)[-1]
-            result[name] = {k: a.uri for k, a in metadata.output_artifacts(store, runs[-1].id).items()}
+            result[name] = {k: a.uri for k, a in metadata.output_artifacts(store, runs[0].id).items()}
     return result
 
 

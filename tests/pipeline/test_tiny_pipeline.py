@@ -5,6 +5,7 @@ shard's one-line error, and ControllerSearch resuming after a kill mid-search.""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -108,6 +109,38 @@ def test_second_run_is_served_from_cache(tiny_root):
         assert events(store, runs[0])["outputs"] == events(store, runs[1])["outputs"], name
     assert [l for l in result.stdout.splitlines() if l.startswith(("agent", "score"))] == \
         [l for l in first.stdout.splitlines() if l.startswith(("agent", "score"))]
+
+
+def test_lineage_of_a_partly_cached_run(tiny_root):
+    """A changed evaluator setting re-runs only the Evaluator; the lineage of the new agent
+    names the new Evaluator execution and, for everything upstream, the original producers
+    with the cached executions that reused them."""
+    root, _ = tiny_root
+    result = cli("run", "--preset", "tiny", "--root", root, "--set", "evaluator.episodes=3")
+    assert result.returncode == 0, result.stderr[-3000:]
+    lineage = cli("lineage", "--root", root, "--json")
+    assert lineage.returncode == 0, lineage.stderr[-3000:]
+    rows = json.loads(lineage.stdout)
+    store = metadata.open_store(root)
+    runs = executions_by_component(store)
+    agent = rows[0]
+    assert (agent["type"], agent["component"], agent["state"]) == ("Model", "Evaluator", "COMPLETE")
+    assert agent["artifact_id"] == metadata.latest_agent(root).artifact_id
+    assert agent["execution_id"] == runs["Evaluator"][-1].id
+    assert agent["properties"]["episodes"] == 3
+    assert agent["parameters"]["config"]["evaluator"]["episodes"] == 3
+    first = {r["component"]: r for r in rows if not r["repeated"]}
+    assert set(first) == set(EXPECTED)
+    for name in ("RolloutGen", "VAETrainer", "LatentTransform", "RNNTrainer", "ControllerSearch"):
+        assert first[name]["execution_id"] == runs[name][0].id  # the original producer
+        assert first[name]["cached_by"] == [e.id for e in runs[name][1:]]
+        assert len(first[name]["cached_by"]) == 2  # the second run and this one
+    rollouts = first["RolloutGen"]
+    assert rollouts["type"] == "worldmodels.Rollouts"
+    assert rollouts["properties"]["episodes"] == 6
+    text = cli("lineage", "--root", root)
+    assert text.stdout.splitlines()[0].startswith(f"Model #{agent['artifact_id']}  {agent['uri']}")
+    assert "reused from cache by" in text.stdout
 
 
 def test_agent_acts_in_a_fresh_tensorflow_only_process(tiny_root):
