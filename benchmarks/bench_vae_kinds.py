@@ -2,7 +2,7 @@
 eval-split pixel MSE, sharpness of the reconstructions (variance of the Laplacian relative to
 the real frames', 1.0 = as sharp as the real ones), and training images/s.
 
-    .venv/bin/python benchmarks/bench_vae_kinds.py [--episodes 12] [--steps 200] [--train-steps 300]
+    .venv/bin/python benchmarks/bench_vae_kinds.py [--episodes 12] [--steps 200] [--train-steps 150]
 """
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--episodes", type=int, default=12)
     parser.add_argument("--steps", type=int, default=200, help="steps per collected episode")
-    parser.add_argument("--train-steps", type=int, default=300)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--train-steps", type=int, default=150)
+    parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
     from worldmodels import config as configlib, stages
     from worldmodels.data import readers

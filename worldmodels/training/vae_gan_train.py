@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from worldmodels.config import VAEConfig
 from worldmodels.models import vae_gan
+from worldmodels.models.vae import kl_divergence
 
 
 class VAEGANSteps:
@@ -37,5 +38,7 @@ class VAEGANSteps:
             grads = tape.gradient(loss, variables)
             self.optimizers[name].apply_gradients(zip(grads, variables))
         del tape
-        return {"total": enc + gen + dis, "encoder": enc, "generator": gen,
-                "discriminator": dis}, recon, z
+        return {"total": enc + gen + dis, "encoder": enc, "generator": gen, "discriminator": dis,
+                "feature_error": vae_gan.feature_error(real_features, recon_features),
+                "kl": tf.reduce_mean(kl_divergence(mu, logvar)),
+                "moment_matching": vae_gan.moment_matching(z)}, recon, z
