@@ -24,7 +24,8 @@ setup(
         "tqdm",
         "matplotlib",
         "imageio",
+        "pillow",
     ],
-    extras_require={"test": ["pytest"]},
+    extras_require={"test": ["pytest", "nbclient", "nbformat", "ipykernel"]},
     entry_points={"console_scripts": ["worldmodels=worldmodels.cli:main"]},
 )

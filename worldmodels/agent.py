@@ -17,10 +17,18 @@ FRAMES_SPEC = tf.TensorSpec([None, *envlib.FRAME_SHAPE], tf.uint8, name="obs")
 
 
 def preprocess(frames):
-    """TensorFlow twin of env.preprocess: uint8 [B, 96, 96, 3] -> float [B, 64, 64, 3] in [0, 1]."""
-    crop = tf.cast(frames[:, : envlib.CROP_ROWS], tf.float32)
-    resized = tf.einsum("ij,bjkc,lk->bilc", envlib.ROW_MATRIX, crop, envlib.COL_MATRIX)
-    return tf.round(resized) / 255.0
+    """TensorFlow twin of env.preprocess: uint8 [B, 96, 96, 3] -> float [B, 64, 64, 3] in [0, 1].
+
+    The area resize is two plain matrix products over the whole batch (rows, then columns),
+    the fastest layout for TensorFlow on a CPU; the rounded result equals env.preprocess."""
+    crop = tf.cast(frames[:, : envlib.CROP_ROWS], tf.float32)  # B, 84, 96, 3
+    rows = tf.reshape(tf.transpose(crop, [1, 0, 2, 3]), [envlib.CROP_ROWS, -1])
+    rows = tf.matmul(envlib.ROW_MATRIX, rows)  # 64, B * 96 * 3
+    cols = tf.transpose(tf.reshape(rows, [envlib.OBS_SIZE, -1, envlib.FRAME_SHAPE[1], 3]),
+                        [0, 1, 3, 2])  # 64, B, 3, 96
+    out = tf.matmul(tf.reshape(cols, [-1, envlib.FRAME_SHAPE[1]]), envlib.COL_MATRIX.T)
+    out = tf.transpose(tf.reshape(out, [envlib.OBS_SIZE, -1, 3, envlib.OBS_SIZE]), [1, 0, 3, 2])
+    return tf.round(out) / 255.0
 
 
 def step(vision, memory, frames, w, b, h, c):

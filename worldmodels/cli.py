@@ -105,6 +105,20 @@ def cmd_lineage(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    _quiet_libraries(args.verbose)
+    from worldmodels import report
+
+    return report.main_report(args)
+
+
+def cmd_play(args) -> int:
+    _quiet_libraries(args.verbose)
+    from worldmodels import play
+
+    return play.main_play(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="worldmodels", description=__doc__)
     parser.add_argument("--quiet", action="store_true", help="no progress output")
@@ -135,6 +149,25 @@ def build_parser() -> argparse.ArgumentParser:
                      help="an ML Metadata artifact id (default: the newest agent)")
     lin.add_argument("--json", action="store_true", help="machine-readable rows")
     lin.set_defaults(func=cmd_lineage)
+
+    rep = sub.add_parser("report", help="an HTML page about the newest agent: reconstructions, "
+                                        "a dream, the CMA-ES curve, returns, lineage")
+    rep.add_argument("--root", default="worldmodels_runs", help="the run's root")
+    rep.add_argument("--out", default="report", help="directory for index.html and its images "
+                                                     "(default: ./report)")
+    rep.add_argument("--temperature", type=float, default=1.0,
+                     help="M's sampling temperature in the dream (default: 1.0)")
+    rep.set_defaults(func=cmd_report)
+
+    ply = sub.add_parser("play", help="drive CarRacing-v3 with an agent SavedModel")
+    ply.add_argument("agent_dir", help="the agent artifact's directory or its Format-Serving")
+    ply.add_argument("--episodes", type=int, default=1, help="episodes to play (default: 1)")
+    ply.add_argument("--seed", type=int, default=0, help="episode i uses seed S+i (default: 0)")
+    ply.add_argument("--record", default=None, metavar="OUT.gif|OUT.mp4",
+                     help="write every rendered frame (600x400 + caption) to a .gif or .mp4")
+    ply.add_argument("--max-steps", type=int, default=1000,
+                     help="truncate episodes here, as the run's env.max_steps (default: 1000)")
+    ply.set_defaults(func=cmd_play)
 
     comp = sub.add_parser("compile", help="compile the pipeline for another orchestrator")
     comp.add_argument("--preset", default="tiny", help="tiny | small | paper (default: tiny)")

@@ -220,11 +220,12 @@ def episodes(directory: str, split: str, shuffle_files: bool = False) -> tf.data
     return builder.as_dataset(split=split, shuffle_files=shuffle_files)
 
 
-def read_episode_arrays(directory: str, split: str) -> list[dict]:
-    """Small splits only (tests, reports): every episode as numpy arrays."""
+def read_episode_arrays(directory: str, split: str, limit: int | None = None) -> list[dict]:
+    """Small splits, or the first `limit` episodes of a large one (tests, reports): episodes
+    as numpy arrays."""
     builder = open_dataset(directory)
     files = split_files(builder, split)
-    ds = builder.as_dataset(split=split).map(
+    ds = builder.as_dataset(split=split).take(-1 if limit is None else limit).map(
         lambda ep: {**{k: v for k, v in ep.items() if k != "steps"},
                     "steps": ep["steps"].batch(1_000_000).get_single_element()})
     return [tfds.as_numpy(ep) for ep in checked(ds, files)]

@@ -1,0 +1,132 @@
+"""Pictures of a run: V's reconstructions, M's dreams, the CMA-ES curve and the agent's
+returns. Arrays in, images and matplotlib Figures out, so the report, the notebook and
+`worldmodels play` share them. Figures are built without pyplot (rendered by Agg when saved),
+which leaves a notebook's own matplotlib backend alone."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from PIL import Image, ImageDraw
+
+from worldmodels.models.mdnrnn import sample_mixture
+
+PAPER_RETURN = (906.0, 21.0)  # REFERENCE.md: the paper's full world model, mean +- std
+RANDOM_RETURN = -35.0  # REFERENCE.md: random actions on CarRacing-v3 (our measurement)
+FIGURE_SIZE = (800, 450)  # pixels of every plot
+CAPTION_HEIGHT = 16  # pixels of the strip under each animation frame
+
+
+def decode_uint8(vision, z: np.ndarray) -> np.ndarray:
+    """V's decoder on z[N, Z] -> uint8 [N, 64, 64, 3]."""
+    images = vision.decode(np.asarray(z, np.float32))["images"].numpy()
+    return np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8)
+
+
+def reconstruct(vision, frames: np.ndarray) -> np.ndarray:
+    """V's reconstruction (decoded posterior mean) of uint8 [N, 64, 64, 3] observations."""
+    mu = vision.encode(frames.astype(np.float32) / 255.0)["mu"]
+    return decode_uint8(vision, mu.numpy())
+
+
+def dream_latents(vision, memory, frames: np.ndarray, actions: np.ndarray, context: int,
+                  temperature: float, seed: int) -> np.ndarray:
+    """As many z as `frames`: V's encodings (mu) of the first `context` real frames, then M's
+    continuation, fed its own samples of z and the episode's real actions (M sees the real
+    frames only through the context). decode_uint8 turns them into the dream's frames."""
+    z = list(vision.encode(frames[:context].astype(np.float32) / 255.0)["mu"].numpy())
+    rng = np.random.default_rng(seed)
+    h = c = np.zeros((1, int(memory.hidden_units)), np.float32)
+    for t in range(len(frames) - 1):
+        out = memory.step(z[t][None], actions[t][None].astype(np.float32), h, c)
+        h, c = out["h"], out["c"]
+        if t + 1 >= context:
+            z.append(sample_mixture(out["log_pi"][0], out["mu"][0], out["log_sigma"][0],
+                                    temperature, rng))
+    return np.stack(z)
+
+
+def upscale(frames: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour enlargement of [..., H, W, C] frames."""
+    return frames.repeat(factor, axis=-3).repeat(factor, axis=-2)
+
+
+def caption(frame: np.ndarray, text: str, color: str = "white") -> np.ndarray:
+    """The frame with a text strip under it. A step number in the text also keeps GIF writers
+    from merging identical consecutive frames, so a GIF has exactly one frame per step."""
+    h, w, _ = frame.shape
+    image = Image.new("RGB", (w, h + CAPTION_HEIGHT))
+    image.paste(Image.fromarray(frame), (0, 0))
+    ImageDraw.Draw(image).text((3, h + 2), text, fill=color)
+    return np.asarray(image)
+
+
+def grid(rows: list[np.ndarray], gap: int = 4) -> np.ndarray:
+    """Rows of equal-sized uint8 tiles [N, H, W, 3] on white, `gap` pixels around each."""
+    n, h, w, _ = rows[0].shape
+    out = np.full((len(rows) * (h + gap) + gap, n * (w + gap) + gap, 3), 255, np.uint8)
+    for r, tiles in enumerate(rows):
+        for i, tile in enumerate(tiles):
+            y, x = gap + r * (h + gap), gap + i * (w + gap)
+            out[y:y + h, x:x + w] = tile
+    return out
+
+
+def gif_frame(frame: np.ndarray) -> Image.Image:
+    """A frame in GIF's palette form (what the GIF writer would make of it, a third of the
+    memory of RGB), for recordings too long to keep as RGB."""
+    return Image.fromarray(frame).convert("P", palette=Image.Palette.ADAPTIVE)
+
+
+def write_gif(frames: list, path: str, fps: float) -> None:
+    """An endlessly looping GIF of uint8 RGB arrays or gif_frame images."""
+    images = [f if isinstance(f, Image.Image) else gif_frame(f) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=1000.0 / fps,
+                   loop=0)
+
+
+def _figure() -> tuple[Figure, object]:
+    fig = Figure(figsize=(FIGURE_SIZE[0] / 100, FIGURE_SIZE[1] / 100), dpi=100,
+                 layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def cmaes_figure(history: list[dict]) -> Figure:
+    """Per generation: best candidate, population mean with its spread (mean +- std), and the
+    evaluations of the distribution mean on fixed seeds (eval_mean +- eval_std)."""
+    fig, ax = _figure()
+    gen = np.array([h["generation"] for h in history])
+    mean = np.array([h["mean"] for h in history])
+    std = np.array([h["std"] for h in history])
+    ax.fill_between(gen, mean - std, mean + std, alpha=0.25, label="population mean ± std")
+    ax.plot(gen, mean, label="population mean")
+    ax.plot(gen, [h["best"] for h in history], label="best candidate")
+    evals = [h for h in history if h["eval_mean"] is not None]
+    ax.errorbar([h["generation"] for h in evals], [h["eval_mean"] for h in evals],
+                yerr=[h["eval_std"] for h in evals], fmt="o", capsize=4, color="black",
+                label="mean parameters on evaluation seeds (± std)")
+    ax.set(xlabel="generation", ylabel="return", title=f"CMA-ES, {len(history)} generations")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def returns_figure(returns: list[float]) -> Figure:
+    """The agent's per-episode returns against the paper's score and a random policy."""
+    fig, ax = _figure()
+    paper, paper_std = PAPER_RETURN
+    lo = min(min(returns), RANDOM_RETURN) - 50
+    hi = max(max(returns), paper + paper_std) + 50
+    ax.axvspan(paper - paper_std, paper + paper_std, color="tab:green", alpha=0.25,
+               label=f"paper {paper:.0f} ± {paper_std:.0f}")
+    ax.axvline(paper, color="tab:green")
+    ax.axvline(RANDOM_RETURN, color="tab:red", linestyle="--",
+               label=f"random policy ≈ {RANDOM_RETURN:.0f}")
+    ax.hist(returns, bins=np.linspace(lo, hi, 41), color="tab:blue",
+            label=f"this agent: {np.mean(returns):.1f} ± {np.std(returns):.1f} "
+                  f"({len(returns)} episodes)")
+    ax.set(xlabel="episode return (CarRacing-v3)", ylabel="episodes", xlim=(lo, hi),
+           title="Evaluator returns")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="upper center", fontsize="small")
+    return fig
