@@ -1,0 +1,50 @@
+"""Config: presets, the paper's numbers, and errors that name the field."""
+from __future__ import annotations
+
+import pytest
+
+from worldmodels import config as configlib
+from worldmodels.config import ConfigError
+
+
+def test_paper_preset_has_the_reference_settings():
+    p = configlib.preset("paper")
+    assert (p.rollouts.train_episodes, p.vae.batch_size, p.vae.epochs) == (10_000, 100, 10)
+    assert (p.vae.learning_rate, p.vae.kl_tolerance, p.vae.z_size) == (1e-4, 0.5, 32)
+    assert (p.rnn.hidden_units, p.rnn.mixtures, p.rnn.steps) == (256, 5, 4000)
+    assert (p.rnn.learning_rate, p.rnn.grad_clip, p.rnn.batch_size) == (1e-3, 1.0, 100)
+    assert (p.controller.population, p.controller.episodes_per_candidate) == (64, 16)
+    assert p.controller.sigma0 == 0.1
+
+
+def test_presets_shrink_in_order():
+    tiny, small, paper = (configlib.preset(n) for n in ("tiny", "small", "paper"))
+    assert tiny.rollouts.train_episodes < small.rollouts.train_episodes < paper.rollouts.train_episodes
+    assert tiny.env.max_steps < small.env.max_steps == paper.env.max_steps == 1000
+
+
+@pytest.mark.parametrize("section, field, value", [
+    ("vae", "batch_size", 0), ("vae", "kind", "gan"), ("rnn", "mixtures", -1),
+    ("controller", "population", 1), ("rollouts", "workers", -2), ("env", "env_id", "Pong"),
+])
+def test_invalid_values_name_the_field(section, field, value):
+    with pytest.raises(ConfigError, match=rf"^{section}\.{field}:"):
+        configlib.TINY.replace(**{section: {field: value}})
+
+
+def test_unknown_names_and_overrides():
+    with pytest.raises(ConfigError, match=r"^vae\.bogus: unknown field"):
+        configlib.TINY.replace(vae={"bogus": 1})
+    with pytest.raises(ConfigError, match=r"^--preset: unknown preset 'huge'"):
+        configlib.preset("huge")
+    cfg = configlib.with_overrides(configlib.TINY, ["vae.epochs=3", "vae.kind=vae_gan"])
+    assert (cfg.vae.epochs, cfg.vae.kind) == (3, "vae_gan")
+    with pytest.raises(ConfigError, match=r"^--set epochs=3"):
+        configlib.with_overrides(configlib.TINY, ["epochs=3"])
+
+
+def test_json_round_trip_and_sections():
+    cfg = configlib.SMALL.replace(seed=7)
+    assert configlib.Config.from_json(cfg.to_json()) == cfg
+    partial = configlib.Config.from_json(configlib.sections_json(cfg, ("vae",)))
+    assert partial.vae == cfg.vae and partial.seed == 7
