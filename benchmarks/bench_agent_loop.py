@@ -2,7 +2,7 @@
 batched model call per step for all environments) vs bare steps/s of the same environments
 with random actions, both on one core. Floor: 0.8.
 
-    .venv/bin/python benchmarks/bench_agent_loop.py [--envs 32] [--steps 300] [--episodes 64]
+    .venv/bin/python benchmarks/bench_agent_loop.py [--envs 64] [--steps 300] [--episodes 128]
 """
 from __future__ import annotations
 
@@ -35,9 +35,9 @@ def bare_steps_per_s(envs, seeds, rng) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--envs", type=int, default=32)
+    parser.add_argument("--envs", type=int, default=64)
     parser.add_argument("--steps", type=int, default=300, help="episode length cap")
-    parser.add_argument("--episodes", type=int, default=64)
+    parser.add_argument("--episodes", type=int, default=128)
     args = parser.parse_args()
     common.one_tf_thread()
     from worldmodels import agent, env as envlib, rollout_engine, serving

@@ -2,7 +2,7 @@
 on Beam's DirectRunner in multi_processing mode, the pipeline's start-up included) with 2
 workers vs 1. Floor: 1.6x.
 
-    .venv/bin/python benchmarks/bench_beam_generation.py [--population 32] [--steps 1000]
+    .venv/bin/python benchmarks/bench_beam_generation.py [--population 64] [--steps 1000]
 """
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ def generation_seconds(workers: int, vision_dir: str, memory_dir: str, args) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--population", type=int, default=32)
+    parser.add_argument("--population", type=int, default=64)
     parser.add_argument("--episodes", type=int, default=1, help="episodes per candidate")
     parser.add_argument("--steps", type=int, default=1000, help="episode length cap")
-    parser.add_argument("--envs", type=int, default=16, help="environments per worker")
+    parser.add_argument("--envs", type=int, default=32, help="environments per worker")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         vision_dir, memory_dir = common.untrained_world_model(tmp)

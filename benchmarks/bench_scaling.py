@@ -1,7 +1,7 @@
 """Scaling: ControllerSearch-style rollout throughput (V, M and C acting) with 2 worker
 processes vs 1, the same jobs and seeds, pool start-up excluded. Floor: 1.7x.
 
-    .venv/bin/python benchmarks/bench_scaling.py [--episodes 32] [--steps 300] [--envs 16]
+    .venv/bin/python benchmarks/bench_scaling.py [--episodes 64] [--steps 300] [--envs 32]
 """
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import numpy as np
 def throughput(workers: int, vision_dir: str, memory_dir: str, args, params, jobs) -> tuple[float, np.ndarray]:
     from worldmodels import rollout_engine, workers as workerlib
 
-    with workerlib.PolicyPool("CarRacing-v3", args.steps, vision_dir, memory_dir, workers,
-                              args.envs) as pool:
+    runner = workerlib.InProcess() if workers == 1 else workerlib.ProcessPool(workers)
+    with workerlib.PolicyRunner(runner, "CarRacing-v3", args.steps, vision_dir, memory_dir,
+                                args.envs) as pool:
         pool.run(params[:workers], [rollout_engine.Job(i, 10**6 + i) for i in range(workers)])
         start = time.perf_counter()
         returns = pool.run(params, jobs)
@@ -27,9 +28,9 @@ def throughput(workers: int, vision_dir: str, memory_dir: str, args, params, job
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--episodes", type=int, default=32)
+    parser.add_argument("--episodes", type=int, default=64)
     parser.add_argument("--steps", type=int, default=300, help="episode length cap")
-    parser.add_argument("--envs", type=int, default=16, help="environments per worker")
+    parser.add_argument("--envs", type=int, default=32, help="environments per worker")
     args = parser.parse_args()
     common.one_tf_thread()  # the in-process single worker gets one core, like each of the two
     from worldmodels import rollout_engine

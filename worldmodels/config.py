@@ -120,7 +120,7 @@ class ControllerConfig:
     sigma0: float = 0.1
     weight_decay: float = 0.01  # H's small L2 penalty on the parameters
     workers: int = 0  # processes, each stepping envs_per_worker environments; 0 = one per core
-    envs_per_worker: int = 32  # environments stepped together, one batched model call a step
+    envs_per_worker: int = 64  # environments stepped together, one batched model call a step
     eval_every: int = 25  # generations between evaluations of the distribution mean
     eval_episodes: int = 100
 

@@ -25,6 +25,7 @@ def run_jobs(policy, params: np.ndarray, jobs: list[Job], envs: list, on_episode
     returns = np.zeros(len(jobs), np.float64)
     slot_job = [-1] * k
     frames = np.zeros((k, *envlib.FRAME_SHAPE), np.uint8)
+    slot_params = np.zeros((k, params.shape[-1]), params.dtype)
     h, c = policy.initial_state(k)
     queue = iter(range(len(jobs)))
 
@@ -33,6 +34,7 @@ def run_jobs(policy, params: np.ndarray, jobs: list[Job], envs: list, on_episode
         slot_job[slot] = j
         if j >= 0:
             frames[slot], _ = envs[slot].reset(seed=jobs[j].seed)
+            slot_params[slot] = params[jobs[j].params_index]
             h[slot] = 0.0
             c[slot] = 0.0
 
@@ -42,9 +44,11 @@ def run_jobs(policy, params: np.ndarray, jobs: list[Job], envs: list, on_episode
         active = [s for s in range(k) if slot_job[s] >= 0]
         if not active:
             return returns
-        batch_params = params[[jobs[slot_job[s]].params_index for s in active]]
-        actions, h_new, c_new = policy(frames[active], batch_params, h[active], c[active])
-        h[active], c[active] = h_new, c_new
+        if len(active) == k:  # the common case: whole arrays, no gathering copies
+            actions, h[:], c[:] = policy(frames, slot_params, h, c)
+        else:
+            actions, h_new, c_new = policy(frames[active], slot_params[active], h[active], c[active])
+            h[active], c[active] = h_new, c_new
         for i, slot in enumerate(active):
             frame, reward, terminated, truncated, _ = envs[slot].step(actions[i])
             j = slot_job[slot]

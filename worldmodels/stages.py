@@ -1,6 +1,6 @@
 """The six stages as plain functions over directories: what each TFX executor calls.
 
-Usable without TFX (the smoke run and the tests call them directly). Every random source is
+Usable without TFX (tests and notebooks call them directly). Every random source is
 seeded from the Config, so the same config gives the same artifacts.
 """
 from __future__ import annotations
