@@ -12,6 +12,7 @@ import functools
 import multiprocessing
 import os
 import pickle
+import shutil
 import tempfile
 import uuid
 
@@ -91,8 +92,9 @@ class BeamMap:
 
         self.beam_args = list(beam_args)
         options = PipelineOptions(self.beam_args)
-        self.tmp_dir = (options.view_as(GoogleCloudOptions).temp_location
-                        or tempfile.mkdtemp(prefix="worldmodels-beam-"))
+        self._own_tmp = not options.view_as(GoogleCloudOptions).temp_location
+        self.tmp_dir = (tempfile.mkdtemp(prefix="worldmodels-beam-") if self._own_tmp
+                        else options.view_as(GoogleCloudOptions).temp_location)
         self.workers = options.view_as(DirectOptions).direct_num_workers or 1
 
     def map(self, fn, items, on_result=None):
@@ -116,7 +118,8 @@ class BeamMap:
         return results
 
     def close(self, abort: bool = False):
-        pass
+        if self._own_tmp:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 
 def _apply_and_save(indexed_item, fn, out: str) -> None:

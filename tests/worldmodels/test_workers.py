@@ -1,0 +1,32 @@
+"""Where work runs: worker counts, chunking, and Beam returning results in item order."""
+from __future__ import annotations
+
+import os
+
+from worldmodels import workers
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def test_resolve_workers_keeps_explicit_counts_and_stays_local_for_small_jobs():
+    assert workers.resolve_workers(3) == 3
+    assert workers.resolve_workers(0, env_steps=100) == 1
+    assert workers.resolve_workers(0, env_steps=10**6) == (os.cpu_count() or 1)
+
+
+def test_chunks_cover_every_index_once_in_order():
+    parts = workers.chunks(10, 3)
+    assert [list(p) for p in parts] == [[0, 1, 2], [3, 4, 5, 6], [7, 8, 9]]
+    assert workers.chunks(2, 4) == [range(0, 1), range(1, 2)]
+
+
+def test_beam_map_returns_results_in_item_order_and_cleans_up():
+    runner = workers.BeamMap(["--direct_num_workers=1"])
+    seen = []
+    assert runner.map(square, range(7), on_result=seen.append) == [0, 1, 4, 9, 16, 25, 36]
+    assert seen == [0, 1, 4, 9, 16, 25, 36]
+    runner.close()
+    assert not os.path.exists(runner.tmp_dir)
+    assert workers.InProcess().map(square, [3]) == [9]
