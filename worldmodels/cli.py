@@ -120,11 +120,13 @@ def cmd_play(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="worldmodels", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="worldmodels", description="World Models (VAE, MDN-RNN, CMA-ES controller) as a "
+        "TFX pipeline on CarRacing-v3: run it, trace it, look at it, ship the agent.")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--verbose", action="store_true", help="TFX and TensorFlow logs too")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the whole pipeline (local runner)")
+    run = sub.add_parser("run", help="run the whole pipeline (local or Beam runner)")
     run.add_argument("--preset", default="tiny", help="tiny | small | paper (default: tiny)")
     run.add_argument("--root", default="worldmodels_runs",
                      help="artifacts and ML Metadata go here (default: ./worldmodels_runs)")
