@@ -9,9 +9,6 @@ import json
 
 from tfx.types import artifact
 
-DATASET_PROPERTIES = ("split_names", "episodes", "steps")
-
-
 class Rollouts(artifact.Artifact):
     """CarRacing-v3 episodes: 64x64 observations, actions, rewards, RLDS step flags."""
 

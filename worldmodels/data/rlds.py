@@ -213,13 +213,6 @@ def _reason(err: tf.errors.OpError) -> str:
     return text.strip() or type(err).__name__
 
 
-def episodes(directory: str, split: str, shuffle_files: bool = False) -> tf.data.Dataset:
-    """The split's episodes as RLDS dicts (steps as a nested dataset), streamed from disk."""
-    builder = open_dataset(directory)
-    split_files(builder, split)
-    return builder.as_dataset(split=split, shuffle_files=shuffle_files)
-
-
 def read_episode_arrays(directory: str, split: str, limit: int | None = None) -> list[dict]:
     """Small splits, or the first `limit` episodes of a large one (tests, reports): episodes
     as numpy arrays."""
