@@ -36,6 +36,8 @@ class EvaluatorExecutor(base.BeamExecutor):
         for artifact in (agent, evaluation):
             artifact.set_float_custom_property("mean_return", result["mean"])
             artifact.set_float_custom_property("std_return", result["std"])
+            for name in ("iqm", "iqm_ci_low", "iqm_ci_high"):
+                artifact.set_float_custom_property(f"{name}_return", result[name])
             artifact.set_int_custom_property("episodes", len(result["returns"]))
         verdict = "BLESSED" if result["blessed"] else "NOT_BLESSED"
         os.makedirs(blessing.uri, exist_ok=True)

@@ -75,7 +75,8 @@ def cmd_run(args) -> int:
     print(f"done in {time.time() - start:.0f}s")
     print(f"agent: {summary.agent_dir}")
     print(f"score: {summary.mean_return:.1f} +- {summary.std_return:.1f} over {summary.episodes} "
-          f"CarRacing-v3 episodes ({verdict}, threshold {summary.threshold:g})")
+          f"CarRacing-v3 episodes ({verdict}, threshold {summary.threshold:g}); "
+          f"IQM {summary.iqm_return:.1f}, 95% CI [{summary.iqm_ci[0]:.1f}, {summary.iqm_ci[1]:.1f}]")
     return 0
 
 

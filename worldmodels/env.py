@@ -19,6 +19,7 @@ OBS_SIZE = 64
 OBS_SHAPE = (OBS_SIZE, OBS_SIZE, 3)
 ACTION_LOW = np.array([-1.0, 0.0, 0.0], np.float32)
 ACTION_HIGH = np.array([1.0, 1.0, 1.0], np.float32)
+STEP_COST = 0.1  # CarRacing's reward is -0.1 a frame, +1000/N for each of N tiles first visited
 
 
 def make_env(env_id: str = ENV_ID, max_steps: int = 1000, render_mode: str | None = None,

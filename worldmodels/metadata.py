@@ -46,6 +46,8 @@ class AgentSummary:
     agent_dir: str
     mean_return: float
     std_return: float
+    iqm_return: float
+    iqm_ci: tuple[float, float]  # bootstrap 95% confidence interval of the IQM
     episodes: int
     blessed: bool
     threshold: float
@@ -63,6 +65,9 @@ def latest_agent(root: str) -> AgentSummary:
         agent_dir=os.path.join(agent.uri, "Format-Serving"),
         mean_return=value(agent.custom_properties, "mean_return"),
         std_return=value(agent.custom_properties, "std_return"),
+        iqm_return=value(agent.custom_properties, "iqm_return"),
+        iqm_ci=(value(agent.custom_properties, "iqm_ci_low_return"),
+                value(agent.custom_properties, "iqm_ci_high_return")),
         episodes=value(agent.custom_properties, "episodes"),
         blessed=bool(value(blessing.custom_properties, "blessed")),
         threshold=value(blessing.custom_properties, "threshold"),

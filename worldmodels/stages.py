@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 
 import numpy as np
 import tensorflow as tf
 
 from worldmodels import agent as agentlib
 from worldmodels import env as envlib
-from worldmodels import rollout, rollout_engine, serving, workers
+from worldmodels import rollout, rollout_engine, scores, serving, workers
 from worldmodels.config import Config
 from worldmodels.data import rlds
 from worldmodels.models import controller
@@ -166,27 +167,37 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     eval_seeds = [cfg.seed * 1_000_000 + 900_000 + i for i in range(cc.eval_episodes)]
     writer = tf.summary.create_file_writer(run_dir)
 
+    done_before = search.history[-1] if search.history else None
+    steps_before = done_before.env_steps if done_before else 0
+
     def fitness(solutions: np.ndarray, generation: int) -> np.ndarray:
-        base = cfg.seed * 1_000_000 + 700_000 + generation * cc.episodes_per_candidate
-        seeds = list(range(base, base + cc.episodes_per_candidate))
-        returns = pool.run(solutions, rollout_engine.population_jobs(len(solutions), seeds))
-        return rollout_engine.mean_returns(returns, len(solutions))
+        base = cfg.seed * 1_000_000 + 700_000 + generation * cc.max_episodes()
+        seeds = list(range(base, base + cc.episodes_at(generation)))
+        jobs = rollout_engine.population_jobs(len(solutions), seeds, cc.stuck_steps)
+        return rollout_engine.mean_returns(pool.run(solutions, jobs), len(solutions))
 
     def on_generation(s: cmaes.CMASearch, stats: cmaes.GenerationStats) -> None:
+        started = time.time()
         if (stats.generation + 1) % cc.eval_every == 0 or stats.generation + 1 == cc.generations:
             returns = pool.run(s.mean_params()[None], [rollout_engine.Job(0, x) for x in eval_seeds])
             stats.eval_mean, stats.eval_std = float(returns.mean()), float(returns.std())
             if stats.eval_mean >= max(h.eval_mean for h in s.history if h.eval_mean is not None):
                 np.save(best_path, s.mean_params())
+        previous = s.history[-2] if len(s.history) > 1 else None
+        stats.episodes = cc.episodes_at(stats.generation)
+        stats.env_steps = steps_before + pool.env_steps
+        stats.elapsed_s = ((previous.elapsed_s if previous else 0.0) + stats.wall_time_s
+                           + time.time() - started)
         with writer.as_default(step=stats.generation):
             for name in ("best", "mean", "worst", "std", "sigma", "eval_mean"):
                 if getattr(stats, name) is not None:
                     tf.summary.scalar(f"cmaes/{name}", getattr(stats, name))
             tf.summary.scalar("cmaes/generation_seconds", stats.wall_time_s)
+            tf.summary.scalar("cmaes/env_steps", stats.env_steps)
 
-    remaining = cc.generations - search.generation
-    episodes = remaining * (cc.population * cc.episodes_per_candidate
-                            + cc.eval_episodes / cc.eval_every)
+    remaining = range(search.generation, cc.generations)
+    episodes = (sum(cc.population * cc.episodes_at(g) for g in remaining)
+                + len(remaining) * cc.eval_episodes / cc.eval_every)
     with _policy_runner(cfg, vision_dir, memory_dir, int(episodes), beam_args) as pool:
         cmaes.run_search(search, fitness, cc.generations, state_path, on_generation)
     writer.flush()
@@ -220,8 +231,8 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     if replay != returns[0]:
         raise RuntimeError(f"{agent_dir}: the exported agent scored {replay} on seed {seeds[0]}, "
                            f"the search's policy {returns[0]}")
-    result = {"seeds": seeds, "returns": returns.tolist(), "mean": float(returns.mean()),
-              "std": float(returns.std()), "threshold": cfg.evaluator.threshold,
+    result = {"seeds": seeds, "returns": returns.tolist(), **scores.summarize(returns),
+              "threshold": cfg.evaluator.threshold,
               "blessed": bool(returns.mean() >= cfg.evaluator.threshold)}
     os.makedirs(evaluation_dir, exist_ok=True)
     with open(os.path.join(evaluation_dir, "evaluation.json"), "w") as f:

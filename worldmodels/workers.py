@@ -167,7 +167,9 @@ def run_policy_chunk(setup: tuple, task) -> np.ndarray:
         _set_threads(threads)
     policy, envs = cached(("policy",) + setup[:5], lambda: _policy_and_envs(*setup[:5]))
     params, jobs = task
-    return rollout_engine.run_jobs(policy, params, jobs, envs)
+    lengths = np.zeros(len(jobs), np.int64)
+    returns = rollout_engine.run_jobs(policy, params, jobs, envs, lengths=lengths)
+    return returns, lengths
 
 
 class PolicyRunner:
@@ -178,6 +180,7 @@ class PolicyRunner:
     def __init__(self, runner, env_id: str, max_steps: int, vision_dir: str, memory_dir: str,
                  envs_per_worker: int):
         self.runner = runner
+        self.env_steps = 0  # environment steps taken by every run so far
         threads = 1 if runner.workers > 1 else 0
         self._fn = functools.partial(run_policy_chunk, (
             env_id, max_steps, envs_per_worker, vision_dir, memory_dir, threads))
@@ -193,7 +196,10 @@ class PolicyRunner:
             tasks.append((params[used], [rollout_engine.Job(remap[j.params_index], j.seed)
                                          for j in chunk]))
         results = self.runner.map(self._fn, tasks)
-        return np.concatenate(results) if results else np.zeros(0)
+        if not results:
+            return np.zeros(0)
+        self.env_steps += int(sum(lengths.sum() for _, lengths in results))
+        return np.concatenate([returns for returns, _ in results])
 
     def __enter__(self):
         return self

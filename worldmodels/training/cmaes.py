@@ -31,6 +31,9 @@ class GenerationStats:
     wall_time_s: float
     eval_mean: float | None = None  # the distribution mean re-evaluated on fixed seeds
     eval_std: float | None = None
+    episodes: int = 0  # episodes each candidate played
+    env_steps: int = 0  # environment steps of the whole search so far, evaluations included
+    elapsed_s: float = 0.0  # wall time of the whole search so far, evaluations included
 
 
 class CMASearch:

@@ -1,0 +1,127 @@
+"""V's training speed against the hardware: images/s of V's real training step (batch 64,
+frames in memory), the FLOP rate that implies, and the FLOP rate of a plain tf.matmul of
+similar size measured in the same process; the ratio says how close V runs to what this CPU
+does on its best-tuned kernel. With --decoders it also times the decoding paths the report and
+dreams use (V's decode signature on the latents of one episode).
+
+    .venv/bin/python benchmarks/bench_vae_train.py [--steps 30] [--batch 64] [--decoders]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import common  # noqa: F401  (puts the project on sys.path, quiets TensorFlow)
+
+FLOOR = 0.4
+
+
+def forward_flops(model) -> int:
+    """Multiply-adds x 2 of one image through V (encoder, heads, decoder), from layer shapes."""
+    from keras import layers
+
+    from worldmodels.models.vae import DeconvFromVector
+
+    total, shape = 0, (64, 64, 3)
+    for layer in model.encoder.layers:
+        if isinstance(layer, layers.Conv2D):
+            k, s = layer.kernel_size[0], layer.strides[0]
+            out = (shape[0] - k) // s + 1
+            total += 2 * out * out * layer.filters * k * k * shape[2]
+            shape = (out, out, layer.filters)
+    flat = shape[0] * shape[1] * shape[2]
+    total += 2 * 2 * flat * model.z_size  # mu and logvar heads
+    shape = None
+    for layer in model.decoder.layers:
+        if isinstance(layer, layers.Dense):
+            total += 2 * model.z_size * layer.units
+            shape = (1, 1, layer.units)
+        elif isinstance(layer, DeconvFromVector):
+            k = layer.kernel_size
+            total += 2 * k * k * layer.filters * shape[2]
+            shape = (k, k, layer.filters)
+        elif isinstance(layer, layers.Conv2DTranspose):
+            k, s = layer.kernel_size[0], layer.strides[0]
+            total += 2 * shape[0] * shape[1] * k * k * shape[2] * layer.filters
+            out = (shape[0] - 1) * s + k
+            shape = (out, out, layer.filters)
+    return total
+
+
+def vae_images_per_s(steps: int, batch: int) -> tuple[float, object]:
+    import numpy as np
+
+    from worldmodels.config import VAEConfig
+    from worldmodels.training.vae_train import VAESteps
+
+    trainer = VAESteps(VAEConfig(batch_size=batch))
+    rng = np.random.default_rng(0)
+    images = rng.random((batch, 64, 64, 3), np.float32)
+    noise = rng.standard_normal((batch, 32)).astype(np.float32)
+    for _ in range(3):  # trace and warm up
+        trainer.step(images, noise)[0]["total"].numpy()
+    start = time.perf_counter()
+    for _ in range(steps):
+        trainer.step(images, noise)[0]["total"].numpy()
+    return steps * batch / (time.perf_counter() - start), trainer.model
+
+
+def matmul_flops_per_s(n: int = 1024, repeats: int = 50) -> float:
+    import tensorflow as tf
+
+    a = tf.random.normal([n, n])
+    b = tf.random.normal([n, n])
+    product = tf.function(lambda a, b: tf.matmul(a, b))
+    product(a, b).numpy()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        product(a, b).numpy()
+    return repeats * 2 * n**3 / (time.perf_counter() - start)
+
+
+def decoder_ms(batch: int = 1000) -> list[tuple[str, float]]:
+    """V's decode signature, as the report's reconstructions and dream GIFs call it."""
+    import tempfile
+
+    import tensorflow as tf
+
+    from worldmodels import serving
+    from worldmodels.models.vae import ConvVAE
+
+    with tempfile.TemporaryDirectory() as tmp:
+        serving.save_vision(ConvVAE(), tmp)
+        vision = serving.load(tmp)
+        rows = []
+        for n in (1, 64, batch):
+            z = tf.random.normal([n, 32])
+            vision.decode(z)
+            start = time.perf_counter()
+            vision.decode(z)["images"].numpy()
+            rows.append((f"decode {n} latents (ms)", (time.perf_counter() - start) * 1000))
+        return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--decoders", action="store_true")
+    args = parser.parse_args()
+    images_per_s, model = vae_images_per_s(args.steps, args.batch)
+    train_flops = 3 * forward_flops(model)  # forward + backward (two products per layer)
+    v_rate = images_per_s * train_flops
+    mm_rate = matmul_flops_per_s()
+    ratio = v_rate / mm_rate
+    rows = [("V training (images/s)", images_per_s),
+            ("V training FLOP per image (M)", train_flops / 1e6),
+            ("V training (GFLOP/s)", v_rate / 1e9),
+            ("tf.matmul 1024x1024 (GFLOP/s)", mm_rate / 1e9)]
+    if args.decoders:
+        rows += decoder_ms()
+    common.table("V training vs a plain matrix product, this process", rows, "", "ratio", ratio,
+                 FLOOR)
+    return 0 if ratio >= FLOOR else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
