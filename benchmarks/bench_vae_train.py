@@ -2,9 +2,10 @@
 frames in memory), the FLOP rate that implies, and the FLOP rate of a plain tf.matmul of
 similar size measured in the same process; the ratio says how close V runs to what this CPU
 does on its best-tuned kernel. With --decoders it also times the decoding paths the report and
-dreams use (V's decode signature on the latents of one episode).
+dreams use (V's decode signature), and --stock runs the same training step with TensorFlow's
+stock Conv2D/Conv2DTranspose kernels in place of V's matrix-product layers, for the speed-up.
 
-    .venv/bin/python benchmarks/bench_vae_train.py [--steps 30] [--batch 64] [--decoders]
+    .venv/bin/python benchmarks/bench_vae_train.py [--steps 30] [--batch 64] [--decoders] [--stock]
 """
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ def forward_flops(model) -> int:
     """Multiply-adds x 2 of one image through V (encoder, heads, decoder), from layer shapes."""
     from keras import layers
 
-    from worldmodels.models.vae import DeconvFromVector
-
     total, shape = 0, (64, 64, 3)
     for layer in model.encoder.layers:
         if isinstance(layer, layers.Conv2D):
@@ -36,10 +35,6 @@ def forward_flops(model) -> int:
         if isinstance(layer, layers.Dense):
             total += 2 * model.z_size * layer.units
             shape = (1, 1, layer.units)
-        elif isinstance(layer, DeconvFromVector):
-            k = layer.kernel_size
-            total += 2 * k * k * layer.filters * shape[2]
-            shape = (k, k, layer.filters)
         elif isinstance(layer, layers.Conv2DTranspose):
             k, s = layer.kernel_size[0], layer.strides[0]
             total += 2 * shape[0] * shape[1] * k * k * shape[2] * layer.filters
@@ -48,13 +43,26 @@ def forward_flops(model) -> int:
     return total
 
 
-def vae_images_per_s(steps: int, batch: int) -> tuple[float, object]:
+def use_stock_kernels(model) -> None:
+    """Gives V's matrix-product layers back their Keras parent's `call` (same variables)."""
+    import types
+
+    from worldmodels.models.vae import DeconvFromVector, PatchConv2D
+
+    for layer in model.encoder.layers + model.decoder.layers:
+        if isinstance(layer, (DeconvFromVector, PatchConv2D)):
+            layer.call = types.MethodType(type(layer).__mro__[1].call, layer)
+
+
+def vae_images_per_s(steps: int, batch: int, stock: bool = False) -> tuple[float, object]:
     import numpy as np
 
     from worldmodels.config import VAEConfig
     from worldmodels.training.vae_train import VAESteps
 
     trainer = VAESteps(VAEConfig(batch_size=batch))
+    if stock:
+        use_stock_kernels(trainer.model)
     rng = np.random.default_rng(0)
     images = rng.random((batch, 64, 64, 3), np.float32)
     noise = rng.standard_normal((batch, 32)).astype(np.float32)
@@ -106,6 +114,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--decoders", action="store_true")
+    parser.add_argument("--stock", action="store_true")
     args = parser.parse_args()
     images_per_s, model = vae_images_per_s(args.steps, args.batch)
     train_flops = 3 * forward_flops(model)  # forward + backward (two products per layer)
@@ -116,6 +125,10 @@ def main() -> int:
             ("V training FLOP per image (M)", train_flops / 1e6),
             ("V training (GFLOP/s)", v_rate / 1e9),
             ("tf.matmul 1024x1024 (GFLOP/s)", mm_rate / 1e9)]
+    if args.stock:
+        stock, _ = vae_images_per_s(max(3, args.steps // 5), args.batch, stock=True)
+        rows += [("V training, stock TF kernels (images/s)", stock),
+                 ("speed-up over the stock kernels", images_per_s / stock)]
     if args.decoders:
         rows += decoder_ms()
     common.table("V training vs a plain matrix product, this process", rows, "", "ratio", ratio,

@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="TFX and TensorFlow logs too")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole pipeline (local or Beam runner)")
-    run.add_argument("--preset", default="tiny", help="tiny | small | paper (default: tiny)")
+    run.add_argument("--preset", default="tiny", help="tiny | small | medium | paper (default: tiny)")
     run.add_argument("--root", default="worldmodels_runs",
                      help="artifacts and ML Metadata go here (default: ./worldmodels_runs)")
     run.add_argument("--runner", choices=("local", "beam"), default="local",
@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     ply.set_defaults(func=cmd_play)
 
     comp = sub.add_parser("compile", help="compile the pipeline for another orchestrator")
-    comp.add_argument("--preset", default="tiny", help="tiny | small | paper (default: tiny)")
+    comp.add_argument("--preset", default="tiny", help="tiny | small | medium | paper (default: tiny)")
     comp.add_argument("--target", choices=("kubeflow",), default="kubeflow")
     comp.add_argument("--output", default="pipeline.json", help="the pipeline spec JSON to write")
     comp.add_argument("--image", default="worldmodels:0.1.0",

@@ -67,6 +67,10 @@ def summary(run: Run) -> list[tuple[str, str, float, str]]:
     return [
         ("mean_return", "mean return", ev["mean"], ".2f"),
         ("std_return", "std of the return", ev["std"], ".2f"),
+        ("iqm_return", "interquartile mean (IQM) of the return", ev["iqm"], ".2f"),
+        ("iqm_ci_low", "IQM, bootstrap 95% confidence interval: low", ev["iqm_ci_low"], ".2f"),
+        ("iqm_ci_high", "IQM, bootstrap 95% confidence interval: high", ev["iqm_ci_high"], ".2f"),
+        ("median_return", "median return", ev["median"], ".2f"),
         ("episodes", "evaluation episodes", len(ev["returns"]), "d"),
         ("threshold", "blessing threshold", ev["threshold"], "g"),
         ("eval_reconstruction_loss", "V: eval reconstruction loss (summed squared error per "
@@ -75,6 +79,10 @@ def summary(run: Run) -> list[tuple[str, str, float, str]]:
          run.prop("RNNTrainer", "eval_nll"), ".4f"),
         ("generations", "C: CMA-ES generations", len(run.history), "d"),
         ("best_eval_mean", "C: best evaluation of the distribution mean", max(evaluated), ".2f"),
+        ("search_env_steps", "C: environment steps of the search",
+         run.history[-1]["env_steps"], "d"),
+        ("search_minutes", "C: wall time of the search (minutes)",
+         run.history[-1]["elapsed_s"] / 60.0, ".1f"),
     ]
 
 
@@ -117,6 +125,7 @@ def build_report(root: str, out_dir: str, temperature: float = 1.0, context: int
     frames, context = _dream_gifs(vision, memory, episodes[0], out_dir, context, dream_frames,
                                   temperature, seed)
     visuals.cmaes_figure(run.history).savefig(os.path.join(out_dir, "cmaes.png"))
+    visuals.learning_curve_figure(run.history).savefig(os.path.join(out_dir, "learning_curve.png"))
     visuals.returns_figure(run.evaluation["returns"]).savefig(os.path.join(out_dir, "returns.png"))
 
     page = os.path.join(out_dir, "index.html")
@@ -187,6 +196,7 @@ action (temperature {temperature:g}, seed {seed}), and V decodes it.</p>
 <figure><img src="dream.gif" alt="M's dream of the episode"><figcaption>dream</figcaption></figure>
 <h2>C: CMA-ES</h2>
 <img src="cmaes.png" alt="CMA-ES returns per generation">
+<img src="learning_curve.png" alt="returns against environment steps and wall time">
 <h2>The agent's returns</h2>
 <img src="returns.png" alt="histogram of evaluation returns with reference scores">
 <h2>Lineage of the agent</h2>

@@ -111,6 +111,27 @@ def cmaes_figure(history: list[dict]) -> Figure:
     return fig
 
 
+def learning_curve_figure(history: list[dict]) -> Figure:
+    """Return against the search's cost: environment steps (left) and wall time (right), both
+    cumulative and counting the evaluations of the mean, so runs with different populations,
+    episode counts or early stopping compare on what they spent."""
+    fig = Figure(figsize=(FIGURE_SIZE[0] / 100, FIGURE_SIZE[1] / 100), dpi=100,
+                 layout="constrained")
+    steps = np.array([h["env_steps"] for h in history], np.float64) / 1e6
+    minutes = np.array([h["elapsed_s"] for h in history], np.float64) / 60.0
+    evals = [i for i, h in enumerate(history) if h["eval_mean"] is not None]
+    for ax, x, label in ((fig.add_subplot(1, 2, 1), steps, "environment steps (millions)"),
+                         (fig.add_subplot(1, 2, 2), minutes, "search wall time (minutes)")):
+        ax.plot(x, [h["mean"] for h in history], label="population mean (training tracks)")
+        ax.errorbar(x[evals], [history[i]["eval_mean"] for i in evals],
+                    yerr=[history[i]["eval_std"] for i in evals], fmt="o-", capsize=3,
+                    color="black", label="distribution mean on evaluation seeds")
+        ax.set(xlabel=label, ylabel="return")
+    ax.legend(loc="lower right", fontsize="small")
+    fig.suptitle("CMA-ES learning curve")
+    return fig
+
+
 def returns_figure(returns: list[float]) -> Figure:
     """The agent's per-episode returns against the paper's score and a random policy."""
     fig, ax = _figure()

@@ -64,9 +64,11 @@ def test_beam_outputs_equal_the_local_run(beam_root, tiny_root):
         np.load(os.path.join(beam["ControllerSearch"]["model"], "params.npy")),
         np.load(os.path.join(local["ControllerSearch"]["model"], "params.npy")))
     with open(os.path.join(beam["ControllerSearch"]["model"], "history.json")) as f:
-        beam_history = [{k: v for k, v in g.items() if k != "wall_time_s"} for g in json.load(f)]
+        beam_history = [{k: v for k, v in g.items() if k not in ("wall_time_s", "elapsed_s")}
+                        for g in json.load(f)]
     with open(os.path.join(local["ControllerSearch"]["model"], "history.json")) as f:
-        local_history = [{k: v for k, v in g.items() if k != "wall_time_s"} for g in json.load(f)]
+        local_history = [{k: v for k, v in g.items() if k not in ("wall_time_s", "elapsed_s")}
+                        for g in json.load(f)]
     assert beam_history == local_history
     with open(os.path.join(beam["Evaluator"]["evaluation"], "evaluation.json")) as f:
         beam_eval = json.load(f)

@@ -111,6 +111,25 @@ def test_second_run_is_served_from_cache(tiny_root):
         [l for l in first.stdout.splitlines() if l.startswith(("agent", "score"))]
 
 
+def _history(root: str) -> list[dict]:
+    store = metadata.open_store(root)
+    last = executions_by_component(store)["ControllerSearch"][-1]
+    uri = store.get_artifacts_by_id([events(store, last)["outputs"]["model"]])[0].uri
+    with open(os.path.join(uri, "history.json")) as f:
+        return json.load(f)
+
+
+def test_history_counts_environment_steps_and_wall_time(tiny_root):
+    """tiny: 4 candidates x 1 episode of 80 steps a generation, and 2 evaluation episodes of
+    the mean after generations 2 and 3; cumulative, as the learning curves plot them."""
+    history = _history(tiny_root[0])
+    assert [h["episodes"] for h in history] == [1, 1, 1]
+    assert [h["env_steps"] for h in history] == [320, 320 + 320 + 160, 800 + 320 + 160]
+    elapsed = [h["elapsed_s"] for h in history]
+    assert 0 < elapsed[0] < elapsed[1] < elapsed[2]
+    assert elapsed[2] >= sum(h["wall_time_s"] for h in history)
+
+
 def test_lineage_of_a_partly_cached_run(tiny_root):
     """A changed evaluator setting re-runs only the Evaluator; the lineage of the new agent
     names the new Evaluator execution and, for everything upstream, the original producers
@@ -219,3 +238,4 @@ def test_controller_search_resumes_after_kill(tiny_root, tmp_path):
         return np.load(os.path.join(uri, "params.npy"))
 
     np.testing.assert_array_equal(controller(killed_root), controller(root))
+    assert [h["env_steps"] for h in _history(killed_root)] == [h["env_steps"] for h in _history(root)]

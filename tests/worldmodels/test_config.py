@@ -15,6 +15,7 @@ def test_paper_preset_has_the_reference_settings():
     assert (p.rnn.learning_rate, p.rnn.grad_clip, p.rnn.batch_size) == (1e-3, 1.0, 100)
     assert (p.controller.population, p.controller.episodes_per_candidate) == (64, 16)
     assert p.controller.sigma0 == 0.1
+    assert (p.controller.stuck_steps, p.controller.episodes_per_candidate_final) == (0, 0)
 
 
 def test_presets_shrink_in_order():
@@ -26,6 +27,7 @@ def test_presets_shrink_in_order():
 @pytest.mark.parametrize("section, field, value", [
     ("vae", "batch_size", 0), ("vae", "kind", "gan"), ("rnn", "mixtures", -1),
     ("controller", "population", 1), ("rollouts", "workers", -2), ("env", "env_id", "Pong"),
+    ("controller", "stuck_steps", -1), ("controller", "episodes_per_candidate_final", 1.5),
 ])
 def test_invalid_values_name_the_field(section, field, value):
     with pytest.raises(ConfigError, match=rf"^{section}\.{field}:"):
@@ -48,3 +50,18 @@ def test_json_round_trip_and_sections():
     assert configlib.Config.from_json(cfg.to_json()) == cfg
     partial = configlib.Config.from_json(configlib.sections_json(cfg, ("vae",)))
     assert partial.vae == cfg.vae and partial.seed == 7
+
+
+def test_episodes_per_candidate_ramp_linearly_to_the_final_count():
+    cc = configlib.preset("paper").controller
+    assert [cc.episodes_at(g) for g in (0, 900, 1799)] == [16, 16, 16]
+    ramp = configlib.preset("medium").controller
+    assert ramp.generations == 48
+    assert [ramp.episodes_at(g) for g in (0, 23, 24, 47)] == [2, 2, 3, 3]  # 23.5 rounds to 24
+    assert ramp.max_episodes() == 3
+
+
+def test_medium_preset_sits_between_small_and_paper():
+    small, medium, paper = (configlib.preset(n) for n in ("small", "medium", "paper"))
+    assert small.controller.generations < medium.controller.generations < paper.controller.generations
+    assert medium.evaluator.episodes == paper.evaluator.episodes == 100

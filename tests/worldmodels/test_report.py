@@ -65,8 +65,8 @@ def test_page_parses_and_every_image_decodes(built):
     assert page == os.path.join(out, "index.html")
     assert parser.errors == [] and parser.stack == []
     assert "http://" not in html and "https://" not in html
-    assert sorted(parser.images) == ["cmaes.png", "dream.gif", "real.gif", "reconstructions.png",
-                                     "returns.png"]
+    assert sorted(parser.images) == ["cmaes.png", "dream.gif", "learning_curve.png", "real.gif",
+                                     "reconstructions.png", "returns.png"]
     for src in parser.images:
         with Image.open(os.path.join(out, src)) as image:  # relative to the page
             image.load()
@@ -78,6 +78,7 @@ def test_images_have_their_designed_sizes(built):
     grid = (report.RECONSTRUCTIONS * (tile + gap) + gap, 2 * (tile + gap) + gap)
     sizes = {"reconstructions.png": grid,
              "cmaes.png": visuals.FIGURE_SIZE, "returns.png": visuals.FIGURE_SIZE,
+             "learning_curve.png": visuals.FIGURE_SIZE,
              "real.gif": (tile, tile + visuals.CAPTION_HEIGHT),
              "dream.gif": (tile, tile + visuals.CAPTION_HEIGHT)}
     for name, size in sizes.items():
@@ -118,15 +119,22 @@ def test_numbers_on_the_page_are_the_artifacts(built, tiny_run):
         history = json.load(f)
     assert page == {
         "mean_return": result["mean"], "std_return": result["std"],
+        "iqm_return": result["iqm"], "iqm_ci_low": result["iqm_ci_low"],
+        "iqm_ci_high": result["iqm_ci_high"], "median_return": result["median"],
         "episodes": len(result["returns"]), "threshold": result["threshold"],
         "eval_reconstruction_loss": prop(newest("vae_trainer.VAETrainer")["model"],
                                          "eval_reconstruction_loss"),
         "eval_nll": prop(newest("rnn_trainer.RNNTrainer")["model"], "eval_nll"),
         "generations": len(history),
         "best_eval_mean": max(h["eval_mean"] for h in history if h["eval_mean"] is not None),
+        "search_env_steps": history[-1]["env_steps"],
+        "search_minutes": history[-1]["elapsed_s"] / 60.0,
     }
     metadata_values = {"mean_return": prop(evaluation, "mean_return"),
                        "std_return": prop(evaluation, "std_return"),
+                       "iqm_return": prop(evaluation, "iqm_return"),
+                       "iqm_ci_low": prop(evaluation, "iqm_ci_low_return"),
+                       "iqm_ci_high": prop(evaluation, "iqm_ci_high_return"),
                        "episodes": prop(evaluation, "episodes"),
                        "generations": prop(controller, "generations"),
                        "best_eval_mean": prop(controller, "best_eval_mean")}

@@ -90,3 +90,35 @@ def test_collect_episode_shapes_and_repeatability():
     np.testing.assert_array_equal(first.observations, second.observations)
     np.testing.assert_array_equal(first.rewards, second.rewards)
     assert set(rollout.episode_seeds(0, "train", 5)).isdisjoint(rollout.episode_seeds(0, "eval", 5))
+
+
+class StandStill:
+    """A policy that never touches the pedals: after the start tile, no new tile ever."""
+
+    def initial_state(self, k):
+        return np.zeros((k, 2), np.float32), np.zeros((k, 2), np.float32)
+
+    def __call__(self, frames, params, h, c):
+        return np.zeros((len(frames), 3), np.float32), h, c
+
+
+def test_stuck_episodes_end_early_charged_the_steps_they_skip():
+    envs = [envlib.make_env(max_steps=200) for _ in range(2)]
+    params = np.zeros((1, 1), np.float32)
+    full_len, cut_len = np.zeros(1, np.int64), np.zeros(2, np.int64)
+    full = rollout_engine.run_jobs(StandStill(), params, [rollout_engine.Job(0, 5)], envs[:1],
+                                   lengths=full_len)
+    cut = rollout_engine.run_jobs(StandStill(), params, rollout_engine.population_jobs(1, [5, 5], 40),
+                                  envs, lengths=cut_len)
+    assert full_len.tolist() == [200]
+    assert cut_len.tolist() == [41, 41]  # the start tile's reward at step 1, then 40 stalled
+    np.testing.assert_allclose(cut, [full[0], full[0]], rtol=0, atol=1e-9)
+
+
+def test_policy_runner_counts_environment_steps(world_model):
+    vision_dir, memory_dir = world_model
+    params = np.zeros((2, 867), np.float32)
+    with workers.PolicyRunner(workers.InProcess(), envlib.ENV_ID, MAX_STEPS, vision_dir,
+                              memory_dir, envs_per_worker=2) as pool:
+        pool.run(params, rollout_engine.population_jobs(2, [1, 2]))
+        assert pool.env_steps == 4 * MAX_STEPS

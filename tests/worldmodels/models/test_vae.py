@@ -32,3 +32,66 @@ def test_loss_on_known_inputs():
     logvar = tf.fill((1, 32), math.log(2.0))  # KL = -0.5 * 32 * (1 + ln 2 - 2)
     assert math.isclose(float(kl_divergence(tf.zeros((1, 32)), logvar)[0]),
                         -16.0 * (math.log(2.0) - 1.0), rel_tol=1e-5)
+
+
+def test_deconv_from_vector_equals_conv2d_transpose():
+    """The first decoder layer as one matrix product gives Conv2DTranspose's output."""
+    from keras import layers
+
+    from worldmodels.models.vae import DeconvFromVector
+
+    x = tf.random.stateless_normal((5, 1, 1, 1024), seed=(1, 2))
+    stock = layers.Conv2DTranspose(128, 5, strides=2, activation="relu")
+    ours = DeconvFromVector(128, 5, strides=2, activation="relu")
+    stock.build((None, 1, 1, 1024))
+    ours.build((None, 1, 1, 1024))
+    assert ours.kernel.shape == stock.kernel.shape and ours.bias.shape == stock.bias.shape
+    stock.bias.assign(tf.random.stateless_normal((128,), seed=(3, 4)))
+    ours.kernel.assign(stock.kernel)
+    ours.bias.assign(stock.bias)
+    assert float(tf.reduce_max(tf.abs(ours(x) - stock(x)))) < 1e-5
+
+
+def test_patch_conv_equals_conv2d_forward_and_backward():
+    from keras import layers
+
+    from worldmodels.models.vae import PatchConv2D
+
+    x = tf.random.stateless_normal((3, 14, 14, 64), seed=(5, 6))
+    stock = layers.Conv2D(128, 4, strides=2, activation="relu")
+    ours = PatchConv2D(128, 4, strides=2, activation="relu")
+    stock.build(x.shape)
+    ours.build(x.shape)
+    stock.bias.assign(tf.random.stateless_normal((128,), seed=(7, 8)))
+    ours.kernel.assign(stock.kernel)
+    ours.bias.assign(stock.bias)
+    grads = []
+    for layer in (stock, ours):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(y * y)
+        grads.append((y, *tape.gradient(loss, [x, layer.kernel])))
+    for a, b in zip(*grads):
+        assert float(tf.reduce_max(tf.abs(a - b))) <= 1e-4 * float(tf.reduce_max(tf.abs(a)))
+
+
+def test_checkpoint_of_the_stock_layers_loads(tmp_path):
+    """A V checkpoint written with Conv2D/Conv2DTranspose layers restores into ConvVAE."""
+    import keras
+    import numpy as np
+    from keras import layers
+
+    stock_decoder = keras.Sequential([
+        keras.Input((32,)), layers.Dense(1024, name="dec_fc"), layers.Reshape((1, 1, 1024)),
+        layers.Conv2DTranspose(128, 5, strides=2, activation="relu", name="dec_deconv1"),
+        layers.Conv2DTranspose(64, 5, strides=2, activation="relu", name="dec_deconv2"),
+        layers.Conv2DTranspose(32, 6, strides=2, activation="relu", name="dec_deconv3"),
+        layers.Conv2DTranspose(3, 6, strides=2, activation="sigmoid", name="dec_deconv4")])
+    for v in stock_decoder.weights:
+        v.assign(tf.random.stateless_normal(v.shape, seed=(9, len(v.name))) * 0.05)
+    path = tf.train.Checkpoint(decoder=stock_decoder).write(str(tmp_path / "ckpt"))
+    model = ConvVAE(32)
+    tf.train.Checkpoint(decoder=model.decoder).read(path).assert_existing_objects_matched()
+    z = tf.random.stateless_normal((4, 32), seed=(10, 11))
+    np.testing.assert_allclose(model.decode(z).numpy(), stock_decoder(z).numpy(), atol=1e-5)
