@@ -73,6 +73,8 @@ def cmd_run(args) -> int:
     summary = metadata.latest_agent(root)
     verdict = "BLESSED" if summary.blessed else "NOT_BLESSED"
     print(f"done in {time.time() - start:.0f}s")
+    print("stages: " + ", ".join(f"{name} {seconds:.1f}s" + (" (cached)" if cached else "")
+                                 for name, seconds, cached in metadata.stage_times(root)))
     print(f"agent: {summary.agent_dir}")
     print(f"score: {summary.mean_return:.1f} +- {summary.std_return:.1f} over {summary.episodes} "
           f"CarRacing-v3 episodes ({verdict}, threshold {summary.threshold:g}); "

@@ -242,16 +242,15 @@ SMALL = PAPER.replace(
 )
 
 # Between small and paper: what 2 cores can do in 2 hours, aimed at solving CarRacing. Fewer
-# rollouts and V batches than small, so that most of the time goes to the search, which ramps
-# from 2 to 3 episodes per candidate, ends hopeless search episodes early, and re-evaluates its
-# mean more often on more tracks; the Evaluator plays 100 episodes.
+# rollouts, V batches and M steps than small, so that most of the time goes to the search,
+# which ends hopeless search episodes early and re-evaluates its mean on more tracks; the
+# Evaluator plays 100 episodes.
 MEDIUM = SMALL.replace(
     preset="medium",
     rollouts={"train_episodes": 160},
     vae={"max_steps": 1600},
     rnn={"steps": 1200},
-    controller={"generations": 48, "episodes_per_candidate_final": 3, "stuck_steps": 60,
-                "eval_every": 6, "eval_episodes": 12},
+    controller={"generations": 36, "stuck_steps": 60, "eval_every": 6, "eval_episodes": 12},
     evaluator={"episodes": 100, "threshold": 850.0},
 )
 

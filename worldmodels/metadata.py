@@ -10,6 +10,9 @@ from ml_metadata.proto import metadata_store_pb2
 
 METADATA_FILE = "metadata.sqlite"
 EVALUATOR_TYPE = "components.evaluator.Evaluator"
+STAGES = ("rollout_gen.RolloutGen", "vae_trainer.VAETrainer",
+          "latent_transform.LatentTransform", "rnn_trainer.RNNTrainer",
+          "controller_search.ControllerSearch", "evaluator.Evaluator")
 
 
 def open_store(root: str) -> metadata_store.MetadataStore:
@@ -34,6 +37,21 @@ def finished_executions(store, type_name: str) -> list:
     done = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
     return sorted((e for e in store.get_executions_by_type(type_name) if e.last_known_state in done),
                   key=lambda e: (e.create_time_since_epoch, e.id))
+
+
+def stage_times(root: str) -> list[tuple[str, float, bool]]:
+    """(component, seconds, served from cache) of each stage's newest finished execution:
+    from its registration to its last update (when its outputs were published)."""
+    store = open_store(root)
+    out = []
+    for stage in STAGES:
+        runs = finished_executions(store, f"components.{stage}")
+        if runs:
+            last = runs[-1]
+            seconds = (last.last_update_time_since_epoch - last.create_time_since_epoch) / 1000
+            out.append((stage.split(".")[1], seconds,
+                        last.last_known_state == metadata_store_pb2.Execution.CACHED))
+    return out
 
 
 def value(properties, key: str):

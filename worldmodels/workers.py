@@ -8,6 +8,7 @@ the engine's model calls are batch-invariant.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import multiprocessing
 import os
@@ -193,7 +194,7 @@ class PolicyRunner:
             chunk = [jobs[i] for i in part]
             used = sorted({j.params_index for j in chunk})
             remap = {p: i for i, p in enumerate(used)}
-            tasks.append((params[used], [rollout_engine.Job(remap[j.params_index], j.seed)
+            tasks.append((params[used], [dataclasses.replace(j, params_index=remap[j.params_index])
                                          for j in chunk]))
         results = self.runner.map(self._fn, tasks)
         if not results:

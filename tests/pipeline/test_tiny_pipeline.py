@@ -72,6 +72,12 @@ def test_run_prints_agent_and_score(tiny_root):
     assert os.path.isfile(os.path.join(agent_line[len("agent: "):], "saved_model.pb"))
     summary = metadata.latest_agent(root)
     assert f"score: {summary.mean_return:.1f} +- {summary.std_return:.1f} over 2" in result.stdout
+    assert f"IQM {summary.iqm_return:.1f}, 95% CI [{summary.iqm_ci[0]:.1f}, " in result.stdout
+    stages = next(line for line in lines if line.startswith("stages: "))
+    names = [part.split()[0] for part in stages[len("stages: "):].split(", ")]
+    assert names == ["RolloutGen", "VAETrainer", "LatentTransform", "RNNTrainer",
+                     "ControllerSearch", "Evaluator"]
+    assert "(cached)" not in stages
 
 
 def test_six_executions_with_their_events(tiny_root):

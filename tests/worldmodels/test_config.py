@@ -55,13 +55,14 @@ def test_json_round_trip_and_sections():
 def test_episodes_per_candidate_ramp_linearly_to_the_final_count():
     cc = configlib.preset("paper").controller
     assert [cc.episodes_at(g) for g in (0, 900, 1799)] == [16, 16, 16]
-    ramp = configlib.preset("medium").controller
-    assert ramp.generations == 48
+    ramp = configlib.preset("medium").replace(
+        controller={"generations": 48, "episodes_per_candidate_final": 3}).controller
     assert [ramp.episodes_at(g) for g in (0, 23, 24, 47)] == [2, 2, 3, 3]  # 23.5 rounds to 24
     assert ramp.max_episodes() == 3
 
 
-def test_medium_preset_sits_between_small_and_paper():
+def test_medium_preset_cuts_search_episodes_and_evaluates_on_100():
     small, medium, paper = (configlib.preset(n) for n in ("small", "medium", "paper"))
-    assert small.controller.generations < medium.controller.generations < paper.controller.generations
+    assert (medium.controller.stuck_steps, paper.controller.stuck_steps) == (60, 0)
+    assert medium.rollouts.train_episodes < small.rollouts.train_episodes
     assert medium.evaluator.episodes == paper.evaluator.episodes == 100

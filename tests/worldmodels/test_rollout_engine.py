@@ -122,3 +122,21 @@ def test_policy_runner_counts_environment_steps(world_model):
                               memory_dir, envs_per_worker=2) as pool:
         pool.run(params, rollout_engine.population_jobs(2, [1, 2]))
         assert pool.env_steps == 4 * MAX_STEPS
+
+
+def test_worker_processes_keep_the_stuck_cutoff(world_model):
+    """Jobs cross to worker processes with their patience: the cut episodes' steps and
+    returns equal the in-process engine's."""
+    vision_dir, memory_dir = world_model
+    envs = [envlib.make_env(max_steps=200) for _ in range(2)]
+    jobs = rollout_engine.population_jobs(2, [5, 6], 10)
+    params = np.zeros((2, 867), np.float32)
+    params[:, -2] = -5.0  # bias of the gas output: tanh(-5) -> no gas, the car never moves
+    lengths = np.zeros(len(jobs), np.int64)
+    policy = agent.PopulationPolicy(serving.load(vision_dir), serving.load(memory_dir))
+    expected = rollout_engine.run_jobs(policy, params, jobs, envs, lengths=lengths)
+    assert (lengths < 200).all()
+    with workers.PolicyRunner(workers.ProcessPool(2), envlib.ENV_ID, 200, vision_dir,
+                              memory_dir, envs_per_worker=2) as pool:
+        np.testing.assert_array_equal(pool.run(params, jobs), expected)
+        assert pool.env_steps == lengths.sum()
