@@ -214,11 +214,15 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
             "resumed_from_generation": resumed_from}
 
 
+EXPORT_ACTION_TOLERANCE = 1e-4  # float32 rounding across batch sizes, far below any effect
+EXPORT_CHECK_STEPS = 200
+
+
 def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir: str,
                    model_dir: str, evaluation_dir: str, beam_args: list[str] | None = None) -> dict:
     """Evaluator: exports V + M + C as one agent SavedModel and scores it on
-    `evaluator.episodes` fixed seeds over the worker processes. The exported agent then replays
-    the first seed in this process and must reproduce its return exactly."""
+    `evaluator.episodes` fixed seeds over the worker processes. The exported agent is then
+    checked against the search's policy step by step on the first seed's frames."""
     vision = serving.load(os.path.join(vision_dir, SERVING_DIR))
     memory = serving.load(os.path.join(memory_dir, SERVING_DIR))
     params = np.load(os.path.join(controller_dir, "params.npy"))
@@ -227,17 +231,41 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     seeds = [cfg.evaluator.seed + i for i in range(cfg.evaluator.episodes)]
     with _policy_runner(cfg, vision_dir, memory_dir, len(seeds), beam_args) as pool:
         returns = pool.run(params[None], [rollout_engine.Job(0, s) for s in seeds])
-    replay = play(serving.load(agent_dir), seeds[:1], cfg)[0]
-    if replay != returns[0]:
-        raise RuntimeError(f"{agent_dir}: the exported agent scored {replay} on seed {seeds[0]}, "
-                           f"the search's policy {returns[0]}")
+    diff = export_action_difference(serving.load(agent_dir), agentlib.PopulationPolicy(vision, memory),
+                                    params, seeds[0], cfg)
+    if not diff <= EXPORT_ACTION_TOLERANCE:
+        raise RuntimeError(f"{agent_dir}: the exported agent's actions differ from the search's "
+                           f"policy by up to {diff:.3g} on seed {seeds[0]}")
     result = {"seeds": seeds, "returns": returns.tolist(), **scores.summarize(returns),
               "threshold": cfg.evaluator.threshold,
-              "blessed": bool(returns.mean() >= cfg.evaluator.threshold)}
+              "blessed": bool(returns.mean() >= cfg.evaluator.threshold),
+              "export_max_action_difference": diff}
     os.makedirs(evaluation_dir, exist_ok=True)
     with open(os.path.join(evaluation_dir, "evaluation.json"), "w") as f:
         json.dump(result, f, indent=1)
     return result
+
+
+def export_action_difference(agent, policy, params: np.ndarray, seed: int, cfg: Config) -> float:
+    """Largest |action difference| between the exported agent and the search's policy, both
+    fed the same frames and each its own recurrent state, along the agent's episode on `seed`
+    (first EXPORT_CHECK_STEPS steps). Returns are not compared: over 1,000 chaotic steps a
+    last-bit difference between batch sizes or CPUs can change a trajectory, not the policy."""
+    env = envlib.make_env(cfg.env.env_id, min(cfg.env.max_steps, EXPORT_CHECK_STEPS))
+    exported = SavedAgentPolicy(agent)
+    frame, _ = env.reset(seed=seed)
+    state_a, state_p = exported.initial_state(1), policy.initial_state(1)
+    worst, done = 0.0, False
+    try:
+        while not done:
+            action, *state_a = exported(frame[None], None, *state_a)
+            want, *state_p = policy(frame[None], params[None].astype(np.float32), *state_p)
+            worst = max(worst, float(np.abs(action - want).max()))
+            frame, _, terminated, truncated, _ = env.step(action[0])
+            done = terminated or truncated
+    finally:
+        env.close()
+    return worst
 
 
 class SavedAgentPolicy:
