@@ -136,6 +136,8 @@ class ControllerConfig:
         _check("controller", "population", self.population >= 2, "must be at least 2")
         _non_negative_int("controller", self, "workers", "episodes_per_candidate_final",
                           "stuck_steps")
+        _positive("controller", self, "sigma0")
+        _check("controller", "weight_decay", self.weight_decay >= 0, "must be >= 0")
 
     def episodes_at(self, generation: int) -> int:
         """Episodes each candidate plays in `generation` (0-based)."""
@@ -147,8 +149,6 @@ class ControllerConfig:
 
     def max_episodes(self) -> int:
         return max(self.episodes_per_candidate, self.episodes_per_candidate_final)
-        _positive("controller", self, "sigma0")
-        _check("controller", "weight_decay", self.weight_decay >= 0, "must be >= 0")
 
 
 @dataclass(frozen=True)
