@@ -28,6 +28,7 @@ def test_presets_shrink_in_order():
     ("vae", "batch_size", 0), ("vae", "kind", "gan"), ("rnn", "mixtures", -1),
     ("controller", "population", 1), ("rollouts", "workers", -2), ("env", "env_id", "Pong"),
     ("controller", "stuck_steps", -1), ("controller", "episodes_per_candidate_final", 1.5),
+    ("controller", "sigma0", 0), ("controller", "weight_decay", -1),
 ])
 def test_invalid_values_name_the_field(section, field, value):
     with pytest.raises(ConfigError, match=rf"^{section}\.{field}:"):
