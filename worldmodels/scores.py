@@ -8,22 +8,24 @@ import numpy as np
 BOOTSTRAP_SAMPLES = 2000
 
 
+def _trimmed_means(sorted_rows: np.ndarray) -> np.ndarray:
+    """Mean of the middle 50% of each sorted row (25% cut from each side)."""
+    n = sorted_rows.shape[-1]
+    cut = int(np.floor(0.25 * n))
+    return sorted_rows[..., cut:n - cut].mean(axis=-1)
+
+
 def iqm(returns) -> float:
     """Mean of the middle 50% of the sorted returns (rliable's trimmed mean, 25% each side)."""
-    x = np.sort(np.asarray(returns, np.float64))
-    n = len(x)
-    cut = int(np.floor(0.25 * n))
-    return float(x[cut:n - cut].mean())
+    return float(_trimmed_means(np.sort(np.asarray(returns, np.float64))))
 
 
 def iqm_confidence_interval(returns, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap of the IQM over episodes, seeded so a report is reproducible."""
     x = np.asarray(returns, np.float64)
     rng = np.random.default_rng(seed)
-    samples = x[rng.integers(0, len(x), size=(BOOTSTRAP_SAMPLES, len(x)))]
-    samples.sort(axis=1)
-    cut = int(np.floor(0.25 * len(x)))
-    means = samples[:, cut:len(x) - cut].mean(axis=1)
+    samples = np.sort(x[rng.integers(0, len(x), size=(BOOTSTRAP_SAMPLES, len(x)))], axis=1)
+    means = _trimmed_means(samples)
     tail = (1.0 - level) / 2.0 * 100.0
     return float(np.percentile(means, tail)), float(np.percentile(means, 100.0 - tail))
 

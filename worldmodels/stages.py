@@ -167,8 +167,7 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     eval_seeds = [cfg.seed * 1_000_000 + 900_000 + i for i in range(cc.eval_episodes)]
     writer = tf.summary.create_file_writer(run_dir)
 
-    done_before = search.history[-1] if search.history else None
-    steps_before = done_before.env_steps if done_before else 0
+    steps_before = search.history[-1].env_steps if search.history else 0
 
     def fitness(solutions: np.ndarray, generation: int) -> np.ndarray:
         base = cfg.seed * 1_000_000 + 700_000 + generation * cc.max_episodes()
@@ -255,11 +254,12 @@ def export_action_difference(agent, policy, params: np.ndarray, seed: int, cfg: 
     exported = SavedAgentPolicy(agent)
     frame, _ = env.reset(seed=seed)
     state_a, state_p = exported.initial_state(1), policy.initial_state(1)
+    params = np.asarray(params, np.float32)[None]
     worst, done = 0.0, False
     try:
         while not done:
             action, *state_a = exported(frame[None], None, *state_a)
-            want, *state_p = policy(frame[None], params[None].astype(np.float32), *state_p)
+            want, *state_p = policy(frame[None], params, *state_p)
             worst = max(worst, float(np.abs(action - want).max()))
             frame, _, terminated, truncated, _ = env.step(action[0])
             done = terminated or truncated
@@ -282,15 +282,3 @@ class SavedAgentPolicy:
         action, state = self.agent.act(frames, {"h": h, "c": c})
         return action.numpy(), state["h"].numpy(), state["c"].numpy()
 
-
-def play(agent, seeds: list[int], cfg: Config, envs_per_batch: int = 16) -> np.ndarray:
-    """Returns of an agent SavedModel on CarRacing-v3, one episode per seed, in this process."""
-    envs = [envlib.make_env(cfg.env.env_id, cfg.env.max_steps)
-            for _ in range(min(envs_per_batch, len(seeds)))]
-    jobs = [rollout_engine.Job(0, s) for s in seeds]
-    try:
-        return rollout_engine.run_jobs(SavedAgentPolicy(agent), np.zeros((1, 1), np.float32),
-                                       jobs, envs)
-    finally:
-        for env in envs:
-            env.close()
