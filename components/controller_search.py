@@ -1,4 +1,6 @@
-"""ControllerSearch: CMA-ES over C on the real environment with V and M in the loop.
+"""ControllerSearch: CMA-ES over C with V and M in the loop, in the real environment or in M's
+dream. A search that dreams takes the LatentSeries (its dreams start from real initial
+latents), so lineage shows which episodes the dreams began from.
 
 The CMA-ES state is saved in the stateful working directory after every generation, so a
 killed run resumes at the last finished generation."""
@@ -8,6 +10,7 @@ from tfx.types import channel, standard_artifacts
 from tfx.types.component_spec import ChannelParameter
 
 from components import base
+from components.artifacts import LatentSeries
 from worldmodels import stages
 
 SECTIONS = ("env", "controller")
@@ -16,7 +19,8 @@ SECTIONS = ("env", "controller")
 class ControllerSearchSpec(types.ComponentSpec):
     PARAMETERS = base.PARAMETERS
     INPUTS = {"vae": ChannelParameter(type=standard_artifacts.Model),
-              "rnn": ChannelParameter(type=standard_artifacts.Model)}
+              "rnn": ChannelParameter(type=standard_artifacts.Model),
+              "latents": ChannelParameter(type=LatentSeries, optional=True)}
     OUTPUTS = {"model": ChannelParameter(type=standard_artifacts.Model),
                "model_run": ChannelParameter(type=standard_artifacts.ModelRun)}
 
@@ -27,7 +31,8 @@ class ControllerSearchExecutor(base.BeamExecutor):
         result = stages.search_controller(
             self.config(exec_properties), base.single(input_dict["vae"]).uri,
             base.single(input_dict["rnn"]).uri, model.uri, run.uri,
-            self.state_dir(input_dict, exec_properties), self.beam_args())
+            self.state_dir(input_dict, exec_properties), self.beam_args(),
+            base.single(input_dict["latents"]).uri if input_dict.get("latents") else None)
         model.set_float_custom_property("best_eval_mean", result["best_eval_mean"])
         model.set_int_custom_property("best_eval_generation", result["best_eval_generation"])
         model.set_int_custom_property("generations", result["generations"])
@@ -38,8 +43,10 @@ class ControllerSearch(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = ControllerSearchSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(ControllerSearchExecutor)
 
-    def __init__(self, vae: types.BaseChannel, rnn: types.BaseChannel, config):
+    def __init__(self, vae: types.BaseChannel, rnn: types.BaseChannel, config,
+                 latents: types.BaseChannel | None = None):
         super().__init__(spec=ControllerSearchSpec(
-            vae=vae, rnn=rnn, model=channel.Channel(type=standard_artifacts.Model),
+            vae=vae, rnn=rnn, latents=latents,
+            model=channel.Channel(type=standard_artifacts.Model),
             model_run=channel.Channel(type=standard_artifacts.ModelRun),
             **base.config_parameters(config, SECTIONS)))

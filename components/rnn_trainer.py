@@ -24,7 +24,9 @@ class RNNTrainerExecutor(base.Executor):
         metrics = stages.train_memory(
             self.config(exec_properties), base.single(input_dict["latents"]).uri, model.uri,
             run.uri, self.state_dir(input_dict, exec_properties))
-        model.set_float_custom_property("eval_nll", metrics["eval_nll"])
+        for name, value in metrics.items():
+            if isinstance(value, float):
+                model.set_float_custom_property(name, value)
         model.set_int_custom_property("steps", metrics["steps"])
 
 

@@ -37,7 +37,9 @@ def create_pipeline(config: Config, root: str, beam_pipeline_args: list[str] | N
     latents = LatentTransform(rollouts=rollouts.outputs["rollouts"],
                               vae=vae.outputs["model"], config=config)
     rnn = RNNTrainer(latents=latents.outputs["latents"], config=config)
-    search = ControllerSearch(vae=vae.outputs["model"], rnn=rnn.outputs["model"], config=config)
+    dreams = config.controller.environment != "real"
+    search = ControllerSearch(vae=vae.outputs["model"], rnn=rnn.outputs["model"], config=config,
+                              latents=latents.outputs["latents"] if dreams else None)
     evaluator = Evaluator(vae=vae.outputs["model"], rnn=rnn.outputs["model"],
                           controller=search.outputs["model"], config=config)
     return tfx_pipeline.Pipeline(

@@ -112,6 +112,9 @@ class RNNConfig:
         _positive("rnn", self, "learning_rate", "grad_clip", "temperature", "done_weight")
 
 
+ENVIRONMENTS = ("real", "dream", "dream_then_real")
+
+
 @dataclass(frozen=True)
 class ControllerConfig:
     population: int = 64
@@ -129,6 +132,13 @@ class ControllerConfig:
     # Search episodes end after this many steps without a new road tile, the skipped steps
     # charged CarRacing's 0.1 each (0 = never; evaluations always run whole episodes).
     stuck_steps: int = 0
+    # Where candidates are scored: the real environment, M's dream (fitness = the sum of M's
+    # predicted rewards; needs rnn.reward_head), or the dream for the first dream_generations
+    # generations and the real environment after them, continuing the same CMA-ES state.
+    environment: str = "real"  # real | dream | dream_then_real
+    dream_generations: int = 0  # dream_then_real only: generations scored in the dream
+    dream_episodes: int = 16  # dreams per candidate and generation
+    dream_temperature: float = 1.0  # M's sampling temperature in the dream
 
     def __post_init__(self):
         _positive_int("controller", self, "population", "episodes_per_candidate", "generations",
@@ -138,6 +148,21 @@ class ControllerConfig:
                           "stuck_steps")
         _positive("controller", self, "sigma0")
         _check("controller", "weight_decay", self.weight_decay >= 0, "must be >= 0")
+        _check("controller", "environment", self.environment in ENVIRONMENTS,
+               f"must be one of {', '.join(ENVIRONMENTS)}, got {self.environment!r}")
+        _positive_int("controller", self, "dream_episodes")
+        _non_negative_int("controller", self, "dream_generations")
+        _positive("controller", self, "dream_temperature")
+        if self.environment == "dream_then_real":
+            _check("controller", "dream_generations",
+                   0 < self.dream_generations < self.generations,
+                   f"dream_then_real needs 0 < dream_generations < generations "
+                   f"({self.generations}), got {self.dream_generations}")
+
+    def dreams_at(self, generation: int) -> bool:
+        """Whether `generation` (0-based) scores its candidates in M's dream."""
+        return (self.environment == "dream" or
+                (self.environment == "dream_then_real" and generation < self.dream_generations))
 
     def episodes_at(self, generation: int) -> int:
         """Episodes each candidate plays in `generation` (0-based)."""
@@ -219,6 +244,11 @@ def from_dict(data: dict) -> Config:
             kwargs[key] = value
         else:
             raise ConfigError(f"{key}: unknown config section")
+    if "controller" in kwargs and "rnn" in kwargs:  # a stage's config may hold only some sections
+        environment = kwargs["controller"].environment
+        _check("controller", "environment", environment == "real" or kwargs["rnn"].reward_head,
+               f"{environment} scores candidates by M's predicted rewards: it needs "
+               "rnn.reward_head=true")
     return Config(**kwargs)
 
 

@@ -5,6 +5,7 @@ seeded from the Config, so the same config gives the same artifacts.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -136,7 +137,12 @@ def train_memory(cfg: Config, latents_dir: str, model_dir: str, run_dir: str,
     """RNNTrainer: trains M, exports it with step and sequence signatures."""
     result = rnn_train.train_rnn(latents_dir, cfg.rnn, cfg.seed, checkpoint_dir, run_dir)
     serving.save_memory(result.model, os.path.join(model_dir, SERVING_DIR))
-    return {"steps": result.steps, "train_loss": result.train_loss, "eval_nll": result.eval_nll}
+    metrics = {"steps": result.steps, "train_loss": result.train_loss, "eval_nll": result.eval_nll,
+               **{f"eval_{k}": v for k, v in result.eval_heads.items()}}
+    os.makedirs(run_dir, exist_ok=True)
+    with open(os.path.join(run_dir, "evaluation.json"), "w") as f:
+        json.dump(metrics, f, indent=1)
+    return metrics
 
 
 def _policy_runner(cfg: Config, vision_dir: str, memory_dir: str, episodes: int,
@@ -148,12 +154,24 @@ def _policy_runner(cfg: Config, vision_dir: str, memory_dir: str, episodes: int,
                                 cfg.controller.envs_per_worker)
 
 
+def _dream_runner(cfg: Config, memory_dir: str, latents_dir: str, dreams: int,
+                  beam_args: list[str] | None) -> workers.DreamRunner:
+    runner = workers.make_runner(cfg.controller.workers, dreams * cfg.env.max_steps, beam_args)
+    return workers.DreamRunner(runner, os.path.join(memory_dir, SERVING_DIR), latents_dir,
+                               cfg.env.max_steps, cfg.controller.dream_temperature)
+
+
 def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: str,
-                      run_dir: str, state_dir: str, beam_args: list[str] | None = None) -> dict:
-    """ControllerSearch: CMA-ES on the real environment with V and M in the loop.
+                      run_dir: str, state_dir: str, beam_args: list[str] | None = None,
+                      latents_dir: str | None = None) -> dict:
+    """ControllerSearch: CMA-ES with V and M in the loop, candidates scored in the real
+    environment or, per `controller.environment`, in M's dream (starting from the initial
+    latents of `latents_dir`). Every `eval_every` generations the distribution mean plays the
+    real environment on fixed seeds, whatever the candidates were scored in.
 
     The state is saved in `state_dir` after every generation; a rerun resumes there. The
-    output is the distribution mean that scored best on the fixed evaluation seeds."""
+    output is the distribution mean that scored best on the real evaluation seeds, or, for a
+    search wholly in the dream, its final mean (real scores are watched, never used)."""
     cc = cfg.controller
     vision = serving.load(os.path.join(vision_dir, SERVING_DIR))
     memory = serving.load(os.path.join(memory_dir, SERVING_DIR))
@@ -166,14 +184,25 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     resumed_from = search.generation
     eval_seeds = [cfg.seed * 1_000_000 + 900_000 + i for i in range(cc.eval_episodes)]
     writer = tf.summary.create_file_writer(run_dir)
-
-    steps_before = search.history[-1].env_steps if search.history else 0
+    last = search.history[-1] if search.history else None
+    steps_before = last.env_steps if last else 0
+    dream_steps_before = last.dream_steps if last else 0
+    remaining = range(search.generation, cc.generations)
+    dreamt = [g for g in remaining if cc.dreams_at(g)]
+    if dreamt and not latents_dir:
+        raise ValueError(f"controller.environment={cc.environment}: the search needs the "
+                         "LatentSeries for the dream's initial latents")
 
     def fitness(solutions: np.ndarray, generation: int) -> np.ndarray:
-        base = cfg.seed * 1_000_000 + 700_000 + generation * cc.max_episodes()
-        seeds = list(range(base, base + cc.episodes_at(generation)))
-        jobs = rollout_engine.population_jobs(len(solutions), seeds, cc.stuck_steps)
-        return rollout_engine.mean_returns(pool.run(solutions, jobs), len(solutions))
+        if cc.dreams_at(generation):
+            base = cfg.seed * 1_000_000 + 600_000 + generation * cc.dream_episodes
+            seeds, runner = list(range(base, base + cc.dream_episodes)), dreams
+        else:
+            base = cfg.seed * 1_000_000 + 700_000 + generation * cc.max_episodes()
+            seeds, runner = list(range(base, base + cc.episodes_at(generation))), pool
+        jobs = rollout_engine.population_jobs(len(solutions), seeds,
+                                              0 if runner is dreams else cc.stuck_steps)
+        return rollout_engine.mean_returns(runner.run(solutions, jobs), len(solutions))
 
     def on_generation(s: cmaes.CMASearch, stats: cmaes.GenerationStats) -> None:
         started = time.time()
@@ -183,33 +212,46 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
             if stats.eval_mean >= max(h.eval_mean for h in s.history if h.eval_mean is not None):
                 np.save(best_path, s.mean_params())
         previous = s.history[-2] if len(s.history) > 1 else None
-        stats.episodes = cc.episodes_at(stats.generation)
-        stats.env_steps = steps_before + pool.env_steps
+        dreaming = cc.dreams_at(stats.generation)
+        stats.environment = "dream" if dreaming else "real"
+        stats.episodes = cc.dream_episodes if dreaming else cc.episodes_at(stats.generation)
+        stats.env_steps = steps_before + pool.steps
+        stats.dream_steps = dream_steps_before + (dreams.steps if dreams else 0)
         stats.elapsed_s = ((previous.elapsed_s if previous else 0.0) + stats.wall_time_s
                            + time.time() - started)
         with writer.as_default(step=stats.generation):
-            for name in ("best", "mean", "worst", "std", "sigma", "eval_mean"):
-                if getattr(stats, name) is not None:
-                    tf.summary.scalar(f"cmaes/{name}", getattr(stats, name))
+            prefix = f"cmaes/{stats.environment}_"
+            for name in ("best", "mean", "worst", "std"):
+                tf.summary.scalar(prefix + name, getattr(stats, name))
+            if stats.eval_mean is not None:
+                tf.summary.scalar("cmaes/eval_mean", stats.eval_mean)
+            tf.summary.scalar("cmaes/sigma", stats.sigma)
             tf.summary.scalar("cmaes/generation_seconds", stats.wall_time_s)
             tf.summary.scalar("cmaes/env_steps", stats.env_steps)
 
-    remaining = range(search.generation, cc.generations)
-    episodes = (sum(cc.population * cc.episodes_at(g) for g in remaining)
-                + len(remaining) * cc.eval_episodes / cc.eval_every)
-    with _policy_runner(cfg, vision_dir, memory_dir, int(episodes), beam_args) as pool:
+    real_episodes = (sum(cc.population * cc.episodes_at(g) for g in remaining if g not in dreamt)
+                     + len(remaining) * cc.eval_episodes / cc.eval_every)
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(_policy_runner(cfg, vision_dir, memory_dir, int(real_episodes),
+                                                  beam_args))
+        dreams = (stack.enter_context(_dream_runner(
+            cfg, memory_dir, latents_dir, len(dreamt) * cc.population * cc.dream_episodes,
+            beam_args)) if dreamt else None)
         cmaes.run_search(search, fitness, cc.generations, state_path, on_generation)
     writer.flush()
-    params = np.load(best_path)
     history = cmaes.history_rows(search)
-    evaluated = [h for h in history if h["eval_mean"] is not None]
-    best = max(evaluated, key=lambda h: h["eval_mean"])
+    if cc.environment == "dream":
+        params, chosen = search.mean_params(), history[-1]
+    else:
+        params = np.load(best_path)
+        chosen = max((h for h in history if h["eval_mean"] is not None),
+                     key=lambda h: h["eval_mean"])
     os.makedirs(model_dir, exist_ok=True)
     np.save(os.path.join(model_dir, "params.npy"), params)
     with open(os.path.join(model_dir, "history.json"), "w") as f:
         json.dump(history, f, indent=1)
-    return {"generations": len(history), "best_eval_mean": best["eval_mean"],
-            "best_eval_generation": best["generation"], "parameters": int(params.size),
+    return {"generations": len(history), "best_eval_mean": chosen["eval_mean"],
+            "best_eval_generation": chosen["generation"], "parameters": int(params.size),
             "resumed_from_generation": resumed_from}
 
 

@@ -173,18 +173,30 @@ def run_policy_chunk(setup: tuple, task) -> np.ndarray:
     return returns, lengths
 
 
-class PolicyRunner:
-    """World-model episodes (V, M and one controller per job): jobs are split into one
-    contiguous chunk per worker, each stepping `envs_per_worker` environments with one
-    batched model call per step."""
+def run_dream_chunk(setup: tuple, task) -> tuple[np.ndarray, np.ndarray]:
+    """A worker's share of dreams: (params [P, 867], jobs) -> returns and model steps, with M
+    and the initial latents loaded once."""
+    from worldmodels import dream, serving
 
-    def __init__(self, runner, env_id: str, max_steps: int, vision_dir: str, memory_dir: str,
-                 envs_per_worker: int):
-        self.runner = runner
-        self.env_steps = 0  # environment steps taken by every run so far
-        threads = 1 if runner.workers > 1 else 0
-        self._fn = functools.partial(run_policy_chunk, (
-            env_id, max_steps, envs_per_worker, vision_dir, memory_dir, threads))
+    memory_dir, latents_dir, steps, temperature, threads = setup
+    if threads:
+        _set_threads(threads)
+    policy = cached(("dream", memory_dir), lambda: dream.DreamPolicy(serving.load(memory_dir)))
+    starts = cached(("starts", latents_dir), lambda: dream.initial_latents(latents_dir))
+    params, jobs = task
+    returns = policy.returns(params[[j.params_index for j in jobs]], [j.seed for j in jobs],
+                             starts, steps, temperature)
+    return returns, np.full(len(jobs), steps, np.int64)
+
+
+class _JobRunner:
+    """Jobs split into one contiguous chunk per worker, each chunk with only the controller
+    parameters its jobs use; results in job order. `steps` counts the environment (or model)
+    steps of every run so far."""
+
+    def __init__(self, runner, fn):
+        self.runner, self._fn = runner, fn
+        self.steps = 0
 
     def run(self, params: np.ndarray, jobs: list[rollout_engine.Job]) -> np.ndarray:
         """Each job's return, in job order."""
@@ -199,7 +211,7 @@ class PolicyRunner:
         results = self.runner.map(self._fn, tasks)
         if not results:
             return np.zeros(0)
-        self.env_steps += int(sum(lengths.sum() for _, lengths in results))
+        self.steps += int(sum(lengths.sum() for _, lengths in results))
         return np.concatenate([returns for returns, _ in results])
 
     def __enter__(self):
@@ -207,3 +219,25 @@ class PolicyRunner:
 
     def __exit__(self, *exc):
         self.runner.close(abort=exc[0] is not None)
+
+
+class PolicyRunner(_JobRunner):
+    """World-model episodes in the real environment (V, M and one controller per job), each
+    worker stepping `envs_per_worker` environments with one batched model call per step."""
+
+    def __init__(self, runner, env_id: str, max_steps: int, vision_dir: str, memory_dir: str,
+                 envs_per_worker: int):
+        threads = 1 if runner.workers > 1 else 0
+        super().__init__(runner, functools.partial(run_policy_chunk, (
+            env_id, max_steps, envs_per_worker, vision_dir, memory_dir, threads)))
+
+
+class DreamRunner(_JobRunner):
+    """Dreams in M (one controller per job, the job's seed picks its start and its noise),
+    each worker running its share as one batch of `steps` model steps."""
+
+    def __init__(self, runner, memory_dir: str, latents_dir: str, steps: int,
+                 temperature: float):
+        threads = 1 if runner.workers > 1 else 0
+        super().__init__(runner, functools.partial(run_dream_chunk, (
+            memory_dir, latents_dir, steps, temperature, threads)))

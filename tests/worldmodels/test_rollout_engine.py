@@ -121,7 +121,7 @@ def test_policy_runner_counts_environment_steps(world_model):
     with workers.PolicyRunner(workers.InProcess(), envlib.ENV_ID, MAX_STEPS, vision_dir,
                               memory_dir, envs_per_worker=2) as pool:
         pool.run(params, rollout_engine.population_jobs(2, [1, 2]))
-        assert pool.env_steps == 4 * MAX_STEPS
+        assert pool.steps == 4 * MAX_STEPS
 
 
 def test_worker_processes_keep_the_stuck_cutoff(world_model):
@@ -139,4 +139,4 @@ def test_worker_processes_keep_the_stuck_cutoff(world_model):
     with workers.PolicyRunner(workers.ProcessPool(2), envlib.ENV_ID, 200, vision_dir,
                               memory_dir, envs_per_worker=2) as pool:
         np.testing.assert_array_equal(pool.run(params, jobs), expected)
-        assert pool.env_steps == lengths.sum()
+        assert pool.steps == lengths.sum()

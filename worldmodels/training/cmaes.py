@@ -23,7 +23,7 @@ Fitness = Callable[[np.ndarray, int], np.ndarray]
 @dataclass
 class GenerationStats:
     generation: int
-    best: float  # best mean return among the candidates
+    best: float  # best mean return among the candidates (real or dreamt, see environment)
     mean: float
     std: float
     worst: float
@@ -34,6 +34,8 @@ class GenerationStats:
     episodes: int = 0  # episodes each candidate played
     env_steps: int = 0  # environment steps of the whole search so far, evaluations included
     elapsed_s: float = 0.0  # wall time of the whole search so far, evaluations included
+    environment: str = "real"  # where the candidates were scored: real | dream
+    dream_steps: int = 0  # M steps of the whole search's dreams so far
 
 
 class CMASearch:

@@ -6,9 +6,10 @@ targets alike). Checkpoints every `checkpoint_every` steps; a restarted run resu
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from worldmodels.config import RNNConfig
@@ -24,6 +25,7 @@ class RNNResult:
     steps: int
     train_loss: float
     eval_nll: float
+    eval_heads: dict = field(default_factory=dict)  # reward and done metrics, where M has heads
 
 
 def _sample(mu, logvar, seed):
@@ -83,22 +85,64 @@ def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
             bar.update(1, loss=loss)
             if n % cfg.checkpoint_every == 0 or n == cfg.steps:
                 manager.save(checkpoint_number=n)
-    eval_nll = evaluate_rnn(model, latents_dir, cfg, seed)
+    evaluation = evaluate_rnn(model, latents_dir, cfg, seed)
     if writer:
         with writer.as_default(step=int(step.numpy())):
-            tf.summary.scalar("eval/nll", eval_nll)
+            for name, value in evaluation.items():
+                if isinstance(value, float):
+                    tf.summary.scalar(f"eval/{name}", value)
         writer.flush()
-    return RNNResult(model, int(step.numpy()), loss, eval_nll)
+    heads = {k: v for k, v in evaluation.items() if k != "nll"}
+    return RNNResult(model, int(step.numpy()), loss, evaluation["nll"], heads)
 
 
-def evaluate_rnn(model: MDNRNN, latents_dir: str, cfg: RNNConfig, seed: int) -> float:
-    """Mean NLL per dimension and step over the whole eval split (a fixed z sample)."""
+def evaluate_rnn(model: MDNRNN, latents_dir: str, cfg: RNNConfig, seed: int) -> dict:
+    """M on the whole eval split (a fixed z sample): mean NLL per dimension and step, and
+    where M has them, its reward and done heads against the real rewards and episode ends."""
     data, files = readers.rnn_sequences(latents_dir, "eval", cfg.seq_len, cfg.batch_size,
                                         seed=None, repeat=False)
     nll_sum = weight = 0.0
+    predicted, real, done_logit, done = [], [], [], []
     for i, batch in enumerate(rlds.checked(data, files)):
-        _, parts = _loss(model, batch, cfg, tf.constant([seed, -1 - i], tf.int64))
-        steps = float(tf.reduce_sum(batch["mask"]))
-        nll_sum += float(parts["nll"]) * steps
-        weight += steps
-    return nll_sum / max(weight, 1.0)
+        z = _sample(batch["mu"], batch["logvar"], tf.constant([seed, -1 - i], tf.int64))
+        target = _sample(batch["next_mu"], batch["next_logvar"],
+                         tf.constant([seed, -1 - i], tf.int64) + 1)
+        heads, _ = model(z, batch["action"])
+        _, parts = mdn_loss(target, heads, batch["mask"])
+        mask = batch["mask"].numpy() > 0
+        nll_sum += float(parts["nll"]) * mask.sum()
+        weight += mask.sum()
+        if "reward" in heads:
+            predicted.append(heads["reward"].numpy()[mask])
+            real.append(batch["reward"].numpy()[mask])
+        if "done_logit" in heads:
+            done_logit.append(heads["done_logit"].numpy()[mask])
+            done.append(batch["done"].numpy()[mask] > 0.5)
+    out = {"nll": nll_sum / max(weight, 1.0)}
+    if predicted:
+        out.update(reward_metrics(np.concatenate(predicted), np.concatenate(real)))
+    if done_logit:
+        out.update(done_metrics(np.concatenate(done_logit), np.concatenate(done)))
+    return out
+
+
+def reward_metrics(predicted: np.ndarray, real: np.ndarray, bins: int = 5) -> dict:
+    """Reward head per step: MSE, and calibration as (mean predicted, mean real, count) in
+    quantile bins of the prediction: a calibrated head has equal means in every bin."""
+    edges = np.unique(np.quantile(predicted, np.linspace(0, 1, bins + 1)))
+    which = np.clip(np.searchsorted(edges, predicted, side="right") - 1, 0, len(edges) - 2)
+    calibration = [[float(predicted[which == b].mean()), float(real[which == b].mean()),
+                    int((which == b).sum())] for b in range(len(edges) - 1) if (which == b).any()]
+    return {"reward_mse": float(np.mean((predicted - real) ** 2)),
+            "reward_mean_predicted": float(predicted.mean()), "reward_mean_real": float(real.mean()),
+            "reward_calibration": calibration}
+
+
+def done_metrics(logits: np.ndarray, done: np.ndarray) -> dict:
+    """Done head at probability 0.5: precision and recall (None where undefined: no predicted
+    or no real episode ends), and the counts they come from."""
+    predicted = logits > 0.0
+    hits = int((predicted & done).sum())
+    return {"done_precision": hits / int(predicted.sum()) if predicted.any() else None,
+            "done_recall": hits / int(done.sum()) if done.any() else None,
+            "done_predicted": int(predicted.sum()), "done_real": int(done.sum())}

@@ -1,0 +1,100 @@
+"""Dreams: controllers driving inside M instead of CarRacing.
+
+A dream starts from a real initial latent (V's mu of an episode's first frame), C acts on
+[z, h] as it does in the real environment, M advances h, samples the next z from its mixture at
+a temperature, and predicts the step's reward and whether the episode ends. A dream's return is
+the sum of the predicted rewards until the predicted end or the step limit.
+
+Every dream of a population (candidates x episodes) runs as one batch: one LSTM step and one
+mixture sample per time step for all of them. The random numbers of a dream come from its own
+seed only (the start, then uniforms and normals drawn per time-chunk from a generator of that
+seed), so a dream's return does not depend on which other dreams share its batch or worker.
+"""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from worldmodels.data import rlds
+from worldmodels.models import controller
+
+CHUNK_STEPS = 100  # time steps whose random numbers are drawn, and run, at once
+
+
+def initial_latents(latents_dir: str, split: str = "train") -> np.ndarray:
+    """V's mu of the first frame of every episode of a LatentSeries split: float32 [E, Z]."""
+    builder = rlds.open_dataset(latents_dir)
+    episodes = builder.as_dataset(split=split).map(
+        lambda ep: ep["steps"].take(1).get_single_element()["observation"]["mu"])
+    return np.stack(list(rlds.checked(episodes.as_numpy_iterator(),
+                                      rlds.split_files(builder, split)))).astype(np.float32)
+
+
+def sample_mixture(log_pi, mu, log_sigma, uniform, normal, temperature):
+    """The mixture sample of mdnrnn.sample_mixture with given random numbers: component k with
+    P(k) = softmax(log_pi / tau), then mu_k + sigma_k sqrt(tau) * normal. Params [B, Z, K],
+    uniform and normal [B, Z]."""
+    probs = tf.nn.softmax(log_pi / temperature, axis=-1)
+    below = tf.cast(tf.cumsum(probs, axis=-1) < uniform[..., None], tf.int32)
+    k = tf.minimum(tf.reduce_sum(below, -1), tf.shape(probs)[-1] - 1)
+    pick = lambda t: tf.gather(t, k, axis=-1, batch_dims=2)
+    return pick(mu) + tf.exp(pick(log_sigma)) * tf.sqrt(temperature) * normal
+
+
+class DreamPolicy:
+    """C in M's dream for a batch of dreams, each with its own controller."""
+
+    def __init__(self, memory):
+        self.memory = memory
+        self.hidden_units = int(memory.hidden_units)
+        self.z_size = int(memory.z_size)
+        z, hid, inputs = self.z_size, self.hidden_units, self.z_size + self.hidden_units
+        spec = tf.TensorSpec
+        self._chunk = tf.function(self._run_chunk, input_signature=[
+            spec([None, z]), spec([None, hid]), spec([None, hid]), spec([None, inputs, 3]),
+            spec([None, 3]), spec([None], tf.bool), spec([None, None, z]), spec([None, None, z]),
+            spec([])])
+
+    def _step(self, z, h, c, w, b, temperature, uniform, normal):
+        # One row repeated, as in agent.step: a batch of one rounds like any other batch.
+        n = tf.shape(z)[0]
+        z, h, c, w, b, uniform, normal = (tf.concat([x, x[:1]], 0)
+                                          for x in (z, h, c, w, b, uniform, normal))
+        action = controller.act(z, h, w, b)
+        out = self.memory.step(z, action, h, c)
+        z = sample_mixture(out["log_pi"], out["mu"], out["log_sigma"], uniform, normal,
+                           temperature)
+        done = (out["done_logit"] > 0.0 if "done_logit" in out
+                else tf.zeros_like(out["reward"], tf.bool))
+        return z[:n], out["h"][:n], out["c"][:n], out["reward"][:n], done[:n]
+
+    def _run_chunk(self, z, h, c, w, b, alive, uniforms, normals, temperature):
+        """len(uniforms) steps for every dream; rewards count while the dream is alive."""
+        total = tf.zeros(tf.shape(z)[:1])
+        for t in tf.range(tf.shape(uniforms)[0]):
+            z, h, c, reward, done = self._step(z, h, c, w, b, temperature, uniforms[t],
+                                               normals[t])
+            total += tf.where(alive, reward, 0.0)
+            alive = tf.logical_and(alive, tf.logical_not(done))
+        return z, h, c, alive, total
+
+    def returns(self, params: np.ndarray, seeds: list[int], starts: np.ndarray, steps: int,
+                temperature: float) -> np.ndarray:
+        """One dream per (params[i], seeds[i]) row, `steps` long at most: their returns."""
+        w, b = controller.unflatten(params, self.z_size + self.hidden_units)
+        rngs = [np.random.default_rng([seed, 11]) for seed in seeds]
+        z = np.stack([starts[rng.integers(len(starts))] for rng in rngs]).astype(np.float32)
+        h = c = np.zeros((len(seeds), self.hidden_units), np.float32)
+        alive = np.ones(len(seeds), bool)
+        total = np.zeros(len(seeds), np.float64)
+        for start in range(0, steps, CHUNK_STEPS):
+            n = min(CHUNK_STEPS, steps - start)
+            uniforms = np.stack([rng.random((n, self.z_size), np.float32) for rng in rngs], 1)
+            normals = np.stack([rng.standard_normal((n, self.z_size), np.float32) for rng in rngs], 1)
+            z, h, c, alive, chunk = self._chunk(z, h, c, w, b, alive, uniforms, normals,
+                                                 np.float32(temperature))
+            total += chunk.numpy()
+            if not alive.numpy().any():
+                break
+        return total
+
