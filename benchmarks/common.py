@@ -17,7 +17,7 @@ def untrained_world_model(directory: str) -> tuple[str, str]:
 
     vision, memory = os.path.join(directory, "vision"), os.path.join(directory, "memory")
     serving.save_vision(ConvVAE(), vision)
-    serving.save_memory(MDNRNN(), memory)
+    serving.save_memory(MDNRNN(reward_head=True, done_head=True), memory)
     return vision, memory
 
 
@@ -30,10 +30,12 @@ def one_tf_thread() -> None:
 
 
 def table(title: str, rows: list[tuple[str, float]], unit: str, ratio_name: str,
-          ratio: float, floor: float) -> None:
+          ratio: float, floor: float) -> bool:
+    """Prints the rows and the ratio against its floor; True when the floor is met."""
     print(f"\n{title}")
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value:10.1f} {unit}")
     verdict = "meets" if ratio >= floor else "BELOW"
     print(f"  {ratio_name}: {ratio:.2f} ({verdict} the floor of {floor})")
+    return ratio >= floor

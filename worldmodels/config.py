@@ -139,6 +139,7 @@ class ControllerConfig:
     dream_generations: int = 0  # dream_then_real only: generations scored in the dream
     dream_episodes: int = 16  # dreams per candidate and generation
     dream_temperature: float = 1.0  # M's sampling temperature in the dream
+    dream_steps: int = 0  # a dream's step limit (0 = env.max_steps): shorter dreams drift less
 
     def __post_init__(self):
         _positive_int("controller", self, "population", "episodes_per_candidate", "generations",
@@ -151,7 +152,7 @@ class ControllerConfig:
         _check("controller", "environment", self.environment in ENVIRONMENTS,
                f"must be one of {', '.join(ENVIRONMENTS)}, got {self.environment!r}")
         _positive_int("controller", self, "dream_episodes")
-        _non_negative_int("controller", self, "dream_generations")
+        _non_negative_int("controller", self, "dream_generations", "dream_steps")
         _positive("controller", self, "dream_temperature")
         if self.environment == "dream_then_real":
             _check("controller", "dream_generations",

@@ -156,9 +156,10 @@ def _policy_runner(cfg: Config, vision_dir: str, memory_dir: str, episodes: int,
 
 def _dream_runner(cfg: Config, memory_dir: str, latents_dir: str, dreams: int,
                   beam_args: list[str] | None) -> workers.DreamRunner:
-    runner = workers.make_runner(cfg.controller.workers, dreams * cfg.env.max_steps, beam_args)
+    steps = cfg.controller.dream_steps or cfg.env.max_steps
+    runner = workers.make_runner(cfg.controller.workers, dreams * steps, beam_args)
     return workers.DreamRunner(runner, os.path.join(memory_dir, SERVING_DIR), latents_dir,
-                               cfg.env.max_steps, cfg.controller.dream_temperature)
+                               steps, cfg.controller.dream_temperature)
 
 
 def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: str,
