@@ -91,20 +91,36 @@ def _figure() -> tuple[Figure, object]:
     return fig, fig.add_subplot()
 
 
+POPULATION_LABELS = {"real": "population mean (real training tracks)",
+                     "dream": "population mean in M's dream (predicted rewards)"}
+
+
+def _by_environment(history: list[dict]) -> dict[str, list[int]]:
+    """Row indices per environment the candidates were scored in (histories from before
+    dreams have no such field: real)."""
+    out: dict[str, list[int]] = {}
+    for i, h in enumerate(history):
+        out.setdefault(h.get("environment", "real"), []).append(i)
+    return out
+
+
 def cmaes_figure(history: list[dict]) -> Figure:
-    """Per generation: best candidate, population mean with its spread (mean +- std), and the
-    evaluations of the distribution mean on fixed seeds (eval_mean +- eval_std)."""
+    """Per generation: best candidate, population mean with its spread (mean +- std), dreamt
+    and real generations apart, and the real evaluations of the distribution mean on fixed
+    seeds (eval_mean +- eval_std): in a dream, the gap between the two is M's error."""
     fig, ax = _figure()
-    gen = np.array([h["generation"] for h in history])
-    mean = np.array([h["mean"] for h in history])
-    std = np.array([h["std"] for h in history])
-    ax.fill_between(gen, mean - std, mean + std, alpha=0.25, label="population mean ± std")
-    ax.plot(gen, mean, label="population mean")
-    ax.plot(gen, [h["best"] for h in history], label="best candidate")
+    for environment, rows in _by_environment(history).items():
+        gen = np.array([history[i]["generation"] for i in rows])
+        mean = np.array([history[i]["mean"] for i in rows])
+        std = np.array([history[i]["std"] for i in rows])
+        ax.fill_between(gen, mean - std, mean + std, alpha=0.25)
+        ax.plot(gen, mean, label=POPULATION_LABELS[environment] + " ± std")
+        ax.plot(gen, [history[i]["best"] for i in rows], linestyle=":",
+                label=f"best candidate ({environment})")
     evals = [h for h in history if h["eval_mean"] is not None]
     ax.errorbar([h["generation"] for h in evals], [h["eval_mean"] for h in evals],
                 yerr=[h["eval_std"] for h in evals], fmt="o", capsize=4, color="black",
-                label="mean parameters on evaluation seeds (± std)")
+                label="mean parameters on real evaluation seeds (± std)")
     ax.set(xlabel="generation", ylabel="return", title=f"CMA-ES, {len(history)} generations")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="best", fontsize="small")
@@ -112,20 +128,22 @@ def cmaes_figure(history: list[dict]) -> Figure:
 
 
 def learning_curve_figure(history: list[dict]) -> Figure:
-    """Return against the search's cost: environment steps (left) and wall time (right), both
-    cumulative and counting the evaluations of the mean, so runs with different populations,
-    episode counts or early stopping compare on what they spent."""
+    """Return against the search's cost: real environment steps (left) and wall time (right),
+    both cumulative and counting the evaluations of the mean, so runs with different
+    populations, episode counts, early stopping or dreams compare on what they spent."""
     fig = Figure(figsize=(FIGURE_SIZE[0] / 100, FIGURE_SIZE[1] / 100), dpi=100,
                  layout="constrained")
     steps = np.array([h["env_steps"] for h in history], np.float64) / 1e6
     minutes = np.array([h["elapsed_s"] for h in history], np.float64) / 60.0
     evals = [i for i, h in enumerate(history) if h["eval_mean"] is not None]
-    for ax, x, label in ((fig.add_subplot(1, 2, 1), steps, "environment steps (millions)"),
+    for ax, x, label in ((fig.add_subplot(1, 2, 1), steps, "real environment steps (millions)"),
                          (fig.add_subplot(1, 2, 2), minutes, "search wall time (minutes)")):
-        ax.plot(x, [h["mean"] for h in history], label="population mean (training tracks)")
+        for environment, rows in _by_environment(history).items():
+            ax.plot(x[rows], [history[i]["mean"] for i in rows],
+                    label=POPULATION_LABELS[environment])
         ax.errorbar(x[evals], [history[i]["eval_mean"] for i in evals],
                     yerr=[history[i]["eval_std"] for i in evals], fmt="o-", capsize=3,
-                    color="black", label="distribution mean on evaluation seeds")
+                    color="black", label="distribution mean on real evaluation seeds")
         ax.set(xlabel=label, ylabel="return")
     ax.legend(loc="lower right", fontsize="small")
     fig.suptitle("CMA-ES learning curve")

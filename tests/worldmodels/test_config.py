@@ -28,6 +28,8 @@ def test_presets_shrink_in_order():
     ("vae", "batch_size", 0), ("vae", "kind", "gan"), ("rnn", "mixtures", -1),
     ("controller", "population", 1), ("rollouts", "workers", -2), ("env", "env_id", "Pong"),
     ("controller", "stuck_steps", -1), ("controller", "episodes_per_candidate_final", 1.5),
+    ("controller", "dream_episodes", 0), ("controller", "dream_temperature", 0),
+    ("controller", "dream_steps", -5), ("controller", "dream_generations", 1.5),
     ("controller", "sigma0", 0), ("controller", "weight_decay", -1),
 ])
 def test_invalid_values_name_the_field(section, field, value):
@@ -67,3 +69,25 @@ def test_medium_preset_cuts_search_episodes_and_evaluates_on_100():
     assert (medium.controller.stuck_steps, paper.controller.stuck_steps) == (60, 0)
     assert medium.rollouts.train_episodes < small.rollouts.train_episodes
     assert medium.evaluator.episodes == paper.evaluator.episodes == 100
+
+
+def test_dream_settings_are_checked_across_sections():
+    dream = ["controller.environment=dream", "rnn.reward_head=true"]
+    cfg = configlib.with_overrides(configlib.TINY, dream)
+    assert [cfg.controller.dreams_at(g) for g in range(3)] == [True, True, True]
+    with pytest.raises(ConfigError, match=r"^controller\.environment: dream .* rnn\.reward_head=true"):
+        configlib.with_overrides(configlib.TINY, dream[:1])
+    with pytest.raises(ConfigError, match=r"^controller\.environment: must be one of real, dream, "):
+        configlib.with_overrides(configlib.TINY, ["controller.environment=imagined"])
+    mixed = configlib.with_overrides(configlib.TINY, [
+        "controller.environment=dream_then_real", "controller.dream_generations=2",
+        "rnn.reward_head=true"])
+    assert [mixed.controller.dreams_at(g) for g in range(3)] == [True, True, False]
+    for bad in (0, 3):  # tiny has 3 generations: at least one dreamt and one real
+        with pytest.raises(ConfigError, match=r"^controller\.dream_generations: dream_then_real"):
+            configlib.with_overrides(mixed, [f"controller.dream_generations={bad}"])
+    real = configlib.TINY.controller
+    assert not any(real.dreams_at(g) for g in range(3))
+    # a stage's config holds only its own sections: no rnn section, nothing to cross-check
+    stage = configlib.from_dict({"controller": {"environment": "dream"}})
+    assert stage.controller.environment == "dream"

@@ -128,6 +128,7 @@ def test_numbers_on_the_page_are_the_artifacts(built, tiny_run):
         "generations": len(history),
         "best_eval_mean": max(h["eval_mean"] for h in history if h["eval_mean"] is not None),
         "search_env_steps": history[-1]["env_steps"],
+        "search_dream_steps": 0,  # the tiny preset searches in the real environment
         "search_minutes": history[-1]["elapsed_s"] / 60.0,
     }
     metadata_values = {"mean_return": prop(evaluation, "mean_return"),
