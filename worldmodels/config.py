@@ -140,6 +140,10 @@ class ControllerConfig:
     dream_episodes: int = 16  # dreams per candidate and generation
     dream_temperature: float = 1.0  # M's sampling temperature in the dream
     dream_steps: int = 0  # a dream's step limit (0 = env.max_steps): shorter dreams drift less
+    # Dreams start at the train episodes' first frames (0) or at every k-th step of them, M's
+    # state warmed on the real steps before (k): branches off real states, as short model
+    # rollouts in model-based RL, which M's errors have less time to compound in.
+    dream_starts_every: int = 0
 
     def __post_init__(self):
         _positive_int("controller", self, "population", "episodes_per_candidate", "generations",
@@ -152,7 +156,8 @@ class ControllerConfig:
         _check("controller", "environment", self.environment in ENVIRONMENTS,
                f"must be one of {', '.join(ENVIRONMENTS)}, got {self.environment!r}")
         _positive_int("controller", self, "dream_episodes")
-        _non_negative_int("controller", self, "dream_generations", "dream_steps")
+        _non_negative_int("controller", self, "dream_generations", "dream_steps",
+                          "dream_starts_every")
         _positive("controller", self, "dream_temperature")
         if self.environment == "dream_then_real":
             _check("controller", "dream_generations",

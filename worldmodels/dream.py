@@ -1,6 +1,7 @@
 """Dreams: controllers driving inside M instead of CarRacing.
 
-A dream starts from a real initial latent (V's mu of an episode's first frame), C acts on
+A dream starts from a real latent (V's mu of an episode's first frame, or of any step with M's
+state after the real steps before it), C acts on
 [z, h] as it does in the real environment, M advances h, samples the next z from its mixture at
 a temperature, and predicts the step's reward and whether the episode ends. A dream's return is
 the sum of the predicted rewards until the predicted end or the step limit.
@@ -12,6 +13,8 @@ seed), so a dream's return does not depend on which other dreams share its batch
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import tensorflow as tf
 
@@ -21,13 +24,45 @@ from worldmodels.models import controller
 CHUNK_STEPS = 100  # time steps whose random numbers are drawn, and run, at once
 
 
-def initial_latents(latents_dir: str, split: str = "train") -> np.ndarray:
-    """V's mu of the first frame of every episode of a LatentSeries split: float32 [E, Z]."""
+@dataclass
+class Starts:
+    """Where dreams begin: V's mu of a real frame and M's state before it, [S, ...] each."""
+    z: np.ndarray
+    h: np.ndarray
+    c: np.ndarray
+
+
+def dream_starts(latents_dir: str, memory, every: int = 0, split: str = "train") -> Starts:
+    """every=0: each episode's first frame, M's state zero (where a real episode begins).
+    every=k: every k-th step of every episode, with M's state after the real prefix (M fed
+    V's mu and the real actions, as when C plays the real environment): dreams that branch
+    off real states, short ones staying near what M was trained on."""
     builder = rlds.open_dataset(latents_dir)
     episodes = builder.as_dataset(split=split).map(
-        lambda ep: ep["steps"].take(1).get_single_element()["observation"]["mu"])
-    return np.stack(list(rlds.checked(episodes.as_numpy_iterator(),
-                                      rlds.split_files(builder, split)))).astype(np.float32)
+        lambda ep: ep["steps"].batch(1 << 30).get_single_element())
+    episodes = list(rlds.checked(episodes.as_numpy_iterator(), rlds.split_files(builder, split)))
+    hidden = int(memory.hidden_units)
+    if not every:
+        z = np.stack([ep["observation"]["mu"][0] for ep in episodes]).astype(np.float32)
+        zeros = np.zeros((len(z), hidden), np.float32)
+        return Starts(z, zeros, zeros.copy())
+    length = np.array([len(ep["observation"]["mu"]) - 1 for ep in episodes])  # transitions
+    steps = int(length.max())
+    mu = np.zeros((len(episodes), steps, int(memory.z_size)), np.float32)
+    action = np.zeros((len(episodes), steps, 3), np.float32)
+    for i, ep in enumerate(episodes):
+        mu[i, :length[i]] = ep["observation"]["mu"][:-1]
+        action[i, :length[i]] = ep["action"][:length[i]]
+    h = c = np.zeros((len(episodes), hidden), np.float32)
+    out = {"z": [], "h": [], "c": []}
+    for t in range(steps):
+        if t % every == 0:
+            live = length > t
+            for key, value in (("z", mu[:, t]), ("h", h), ("c", c)):
+                out[key].append(np.asarray(value)[live])
+        nxt = memory.step(mu[:, t], action[:, t], h, c)
+        h, c = nxt["h"].numpy(), nxt["c"].numpy()
+    return Starts(*(np.concatenate(out[k]) for k in ("z", "h", "c")))
 
 
 def sample_mixture(log_pi, mu, log_sigma, uniform, normal, temperature):
@@ -78,13 +113,14 @@ class DreamPolicy:
             alive = tf.logical_and(alive, tf.logical_not(done))
         return z, h, c, alive, total
 
-    def returns(self, params: np.ndarray, seeds: list[int], starts: np.ndarray, steps: int,
+    def returns(self, params: np.ndarray, seeds: list[int], starts: Starts, steps: int,
                 temperature: float) -> np.ndarray:
-        """One dream per (params[i], seeds[i]) row, `steps` long at most: their returns."""
+        """One dream per (params[i], seeds[i]) row, `steps` long at most, from the start the
+        seed picks: their returns."""
         w, b = controller.unflatten(params, self.z_size + self.hidden_units)
         rngs = [np.random.default_rng([seed, 11]) for seed in seeds]
-        z = np.stack([starts[rng.integers(len(starts))] for rng in rngs]).astype(np.float32)
-        h = c = np.zeros((len(seeds), self.hidden_units), np.float32)
+        picks = np.array([rng.integers(len(starts.z)) for rng in rngs])
+        z, h, c = starts.z[picks], starts.h[picks], starts.c[picks]
         alive = np.ones(len(seeds), bool)
         total = np.zeros(len(seeds), np.float64)
         for start in range(0, steps, CHUNK_STEPS):

@@ -159,7 +159,8 @@ def _dream_runner(cfg: Config, memory_dir: str, latents_dir: str, dreams: int,
     steps = cfg.controller.dream_steps or cfg.env.max_steps
     runner = workers.make_runner(cfg.controller.workers, dreams * steps, beam_args)
     return workers.DreamRunner(runner, os.path.join(memory_dir, SERVING_DIR), latents_dir,
-                               steps, cfg.controller.dream_temperature)
+                               steps, cfg.controller.dream_temperature,
+                               cfg.controller.dream_starts_every)
 
 
 def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: str,

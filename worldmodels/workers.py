@@ -178,11 +178,12 @@ def run_dream_chunk(setup: tuple, task) -> tuple[np.ndarray, np.ndarray]:
     and the initial latents loaded once."""
     from worldmodels import dream, serving
 
-    memory_dir, latents_dir, steps, temperature, threads = setup
+    memory_dir, latents_dir, steps, temperature, starts_every, threads = setup
     if threads:
         _set_threads(threads)
     policy = cached(("dream", memory_dir), lambda: dream.DreamPolicy(serving.load(memory_dir)))
-    starts = cached(("starts", latents_dir), lambda: dream.initial_latents(latents_dir))
+    starts = cached(("starts", memory_dir, latents_dir, starts_every),
+                    lambda: dream.dream_starts(latents_dir, policy.memory, starts_every))
     params, jobs = task
     returns = policy.returns(params[[j.params_index for j in jobs]], [j.seed for j in jobs],
                              starts, steps, temperature)
@@ -237,7 +238,7 @@ class DreamRunner(_JobRunner):
     each worker running its share as one batch of `steps` model steps."""
 
     def __init__(self, runner, memory_dir: str, latents_dir: str, steps: int,
-                 temperature: float):
+                 temperature: float, starts_every: int = 0):
         threads = 1 if runner.workers > 1 else 0
         super().__init__(runner, functools.partial(run_dream_chunk, (
-            memory_dir, latents_dir, steps, temperature, threads)))
+            memory_dir, latents_dir, steps, temperature, starts_every, threads)))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.pipeline.runs import cli
-from worldmodels import dream, metadata
+from worldmodels import dream, metadata, serving
 from worldmodels.data import rlds
 
 pytestmark = pytest.mark.slow
@@ -91,11 +91,12 @@ def test_dreams_start_from_the_latent_series(dream_root):
     latents = inputs["latents"]
     assert latents.type == "worldmodels.LatentSeries"
     assert latents.uri == dream_root[1]["dream"]["LatentTransform"]["latents"]
-    starts = dream.initial_latents(latents.uri)
+    rnn = inputs["rnn"]
+    starts = dream.dream_starts(latents.uri, serving.load(os.path.join(rnn.uri, "Format-Serving")))
     first = [ep["steps"].take(1).get_single_element()["observation"]["mu"].numpy()
              for ep in rlds.open_dataset(latents.uri).as_dataset(split="train")]
-    np.testing.assert_array_equal(starts, np.stack(first))
-    assert starts.shape == (4, 32)  # tiny: 4 train episodes, z of 32
+    np.testing.assert_array_equal(starts.z, np.stack(first))
+    assert starts.z.shape == (4, 32)  # tiny: 4 train episodes, z of 32
 
 
 def test_memory_reports_its_reward_and_done_heads(dream_root):

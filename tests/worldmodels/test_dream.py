@@ -6,11 +6,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.worldmodels.training.test_training_resume import write_latents
 from worldmodels import dream, serving
 from worldmodels.models import controller
 from worldmodels.models.mdnrnn import MDNRNN
 
 Z, HIDDEN = 8, 16
+
+
+def no_state(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((n, HIDDEN), np.float32), np.zeros((n, HIDDEN), np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +30,8 @@ def policy(tmp_path_factory):
 def test_batched_dreams_equal_one_at_a_time(policy):
     rng = np.random.default_rng(0)
     params = rng.normal(0, 0.5, (6, controller.parameter_count(Z, HIDDEN))).astype(np.float32)
-    starts = rng.normal(size=(5, Z)).astype(np.float32)
+    starts = dream.Starts(rng.normal(size=(5, Z)).astype(np.float32),
+                          *(rng.normal(0, 0.3, (5, HIDDEN)).astype(np.float32) for _ in "hc"))
     seeds = [100, 101, 102, 100, 101, 102]
     steps = dream.CHUNK_STEPS + 30  # crosses a chunk boundary
     batched = policy.returns(params, seeds, starts, steps, 1.15)
@@ -39,7 +45,7 @@ def test_batched_dreams_equal_one_at_a_time(policy):
 
 def test_dream_ends_at_predicted_done(policy):
     params = np.zeros((2, controller.parameter_count(Z, HIDDEN)), np.float32)
-    starts = np.zeros((1, Z), np.float32)
+    starts = dream.Starts(np.zeros((1, Z), np.float32), *no_state(1))
     done_bias = policy.memory.rnn.done.bias
     saved = done_bias.numpy()
     try:
@@ -66,3 +72,29 @@ def test_sample_follows_the_temperature():
     p_hot = 0.2 ** 0.5 / (0.8 ** 0.5 + 0.2 ** 0.5)  # pi^(1/tau), renormalised
     assert abs((hot > 0).mean() - p_hot) < 0.01
     assert abs(hot[hot < 0].std() - 0.1 * 2 ** 0.5) < 0.007
+
+
+def test_starts_at_first_frames_or_branching_off_real_states(tmp_path):
+    """every=0: the episodes' first mu with M's zero state; every=4 on a 12-transition
+    episode: steps 0, 4 and 8, each with M's state after the real steps before it."""
+    tf.keras.utils.set_random_seed(5)
+    path, latents = str(tmp_path / "memory"), str(tmp_path / "latents")
+    serving.save_memory(MDNRNN(z_size=32, hidden_units=HIDDEN, mixtures=2, reward_head=True), path)
+    memory = serving.load(path)
+    write_latents(latents)
+    episode = next(iter(dream.rlds.open_dataset(latents).as_dataset(split="train")))
+    steps = episode["steps"].batch(100).get_single_element()
+    mu, action = steps["observation"]["mu"].numpy(), steps["action"].numpy()
+    first = dream.dream_starts(latents, memory)
+    np.testing.assert_array_equal(first.z, mu[:1])
+    assert not first.h.any() and not first.c.any()
+    branched = dream.dream_starts(latents, memory, every=4)
+    np.testing.assert_array_equal(branched.z, mu[[0, 4, 8]])
+    h = c = np.zeros((1, HIDDEN), np.float32)
+    for t in range(8):
+        if t == 4:
+            np.testing.assert_allclose(branched.h[1:2], h, atol=1e-6)
+            np.testing.assert_allclose(branched.c[1:2], c, atol=1e-6)
+        out = memory.step(mu[t:t + 1], action[t:t + 1], h, c)
+        h, c = out["h"].numpy(), out["c"].numpy()
+    np.testing.assert_allclose(branched.h[2:3], h, atol=1e-6)
