@@ -103,13 +103,12 @@ class RNNConfig:
     reward_head: bool = False
     done_head: bool = False
     done_weight: float = 10.0
-    temperature: float = 1.0
     checkpoint_every: int = 500
 
     def __post_init__(self):
         _positive_int("rnn", self, "hidden_units", "mixtures", "batch_size", "seq_len", "steps",
                       "checkpoint_every")
-        _positive("rnn", self, "learning_rate", "grad_clip", "temperature", "done_weight")
+        _positive("rnn", self, "learning_rate", "grad_clip", "done_weight")
 
 
 ENVIRONMENTS = ("real", "dream", "dream_then_real")

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from worldmodels.data import rlds
 from worldmodels.models import controller
+from worldmodels.models.mdnrnn import sample_mixture
 
 CHUNK_STEPS = 100  # time steps whose random numbers are drawn, and run, at once
 
@@ -63,17 +64,6 @@ def dream_starts(latents_dir: str, memory, every: int = 0, split: str = "train")
         nxt = memory.step(mu[:, t], action[:, t], h, c)
         h, c = nxt["h"].numpy(), nxt["c"].numpy()
     return Starts(*(np.concatenate(out[k]) for k in ("z", "h", "c")))
-
-
-def sample_mixture(log_pi, mu, log_sigma, uniform, normal, temperature):
-    """The mixture sample of mdnrnn.sample_mixture with given random numbers: component k with
-    P(k) = softmax(log_pi / tau), then mu_k + sigma_k sqrt(tau) * normal. Params [B, Z, K],
-    uniform and normal [B, Z]."""
-    probs = tf.nn.softmax(log_pi / temperature, axis=-1)
-    below = tf.cast(tf.cumsum(probs, axis=-1) < uniform[..., None], tf.int32)
-    k = tf.minimum(tf.reduce_sum(below, -1), tf.shape(probs)[-1] - 1)
-    pick = lambda t: tf.gather(t, k, axis=-1, batch_dims=2)
-    return pick(mu) + tf.exp(pick(log_sigma)) * tf.sqrt(temperature) * normal
 
 
 class DreamPolicy:

@@ -41,8 +41,11 @@ def dream_latents(vision, memory, frames: np.ndarray, actions: np.ndarray, conte
         out = memory.step(z[t][None], actions[t][None].astype(np.float32), h, c)
         h, c = out["h"], out["c"]
         if t + 1 >= context:
-            z.append(sample_mixture(out["log_pi"][0], out["mu"][0], out["log_sigma"][0],
-                                    temperature, rng))
+            shape = (1, len(z[0]))
+            z.append(sample_mixture(out["log_pi"], out["mu"], out["log_sigma"],
+                                    rng.random(shape, np.float32),
+                                    rng.standard_normal(shape, np.float32),
+                                    np.float32(temperature)).numpy()[0])
     return np.stack(z)
 
 

@@ -1,5 +1,5 @@
-"""Dreams: the batched rollout equals one dream at a time with the same seeds, the mixture
-sample follows its temperature, and initial latents come from the episodes' first frames."""
+"""Dreams: the batched rollout equals one dream at a time with the same seeds, ends at the
+predicted done, and starts at the episodes' first frames or branches off real states."""
 from __future__ import annotations
 
 import numpy as np
@@ -55,23 +55,6 @@ def test_dream_ends_at_predicted_done(policy):
         done_bias.assign(saved)
     first_reward = policy.returns(params, [1, 2], starts, 1, 1.0)
     np.testing.assert_allclose(short, first_reward, atol=1e-5)
-
-
-def test_sample_follows_the_temperature():
-    n = 40_000
-    log_pi = tf.math.log(tf.constant([[[0.8, 0.2]]] * n))
-    mu = tf.constant([[[-1.0, 1.0]]] * n)
-    log_sigma = tf.math.log(tf.constant([[[0.1, 0.1]]] * n))
-    rng = np.random.default_rng(0)
-    uniform = rng.random((n, 1), np.float32)
-    normal = rng.standard_normal((n, 1)).astype(np.float32)
-    cold = dream.sample_mixture(log_pi, mu, log_sigma, uniform, normal, 1.0).numpy()
-    assert abs((cold > 0).mean() - 0.2) < 0.01
-    assert abs(cold[cold < 0].std() - 0.1) < 0.005
-    hot = dream.sample_mixture(log_pi, mu, log_sigma, uniform, normal, 2.0).numpy()
-    p_hot = 0.2 ** 0.5 / (0.8 ** 0.5 + 0.2 ** 0.5)  # pi^(1/tau), renormalised
-    assert abs((hot > 0).mean() - p_hot) < 0.01
-    assert abs(hot[hot < 0].std() - 0.1 * 2 ** 0.5) < 0.007
 
 
 def test_starts_at_first_frames_or_branching_off_real_states(tmp_path):

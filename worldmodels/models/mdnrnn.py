@@ -84,14 +84,13 @@ def mdn_loss(target, heads, mask, reward=None, done=None, done_weight: float = 1
     return tf.add_n(list(parts.values())), parts
 
 
-def sample_mixture(log_pi, mu, log_sigma, temperature: float, rng: np.random.Generator):
-    """Draws z per dimension with temperature tau: log pi / tau, sigma * sqrt(tau)."""
-    log_pi, mu, log_sigma = (np.asarray(t, np.float64) for t in (log_pi, mu, log_sigma))
-    logits = log_pi / temperature
-    probs = np.exp(logits - logits.max(-1, keepdims=True))
-    probs /= probs.sum(-1, keepdims=True)
-    u = rng.random(probs.shape[:-1] + (1,))
-    k = np.minimum((probs.cumsum(-1) < u).sum(-1), probs.shape[-1] - 1)
-    pick = lambda t: np.take_along_axis(t, k[..., None], -1)[..., 0]
-    sigma = np.exp(pick(log_sigma)) * math.sqrt(temperature)
-    return (pick(mu) + sigma * rng.standard_normal(sigma.shape)).astype(np.float32)
+def sample_mixture(log_pi, mu, log_sigma, uniform, normal, temperature):
+    """Draws z per dimension at temperature tau from given random numbers: component k with
+    P(k) = softmax(log_pi / tau) picked by `uniform`, then mu_k + sigma_k sqrt(tau) * `normal`.
+    Params [B, Z, K], uniform and normal [B, Z]: the caller owns the random stream (a dream's
+    comes from its seed alone)."""
+    probs = tf.nn.softmax(log_pi / temperature, axis=-1)
+    below = tf.cast(tf.cumsum(probs, axis=-1) < uniform[..., None], tf.int32)
+    k = tf.minimum(tf.reduce_sum(below, -1), tf.shape(probs)[-1] - 1)
+    pick = lambda t: tf.gather(t, k, axis=-1, batch_dims=2)
+    return pick(mu) + tf.exp(pick(log_sigma)) * tf.sqrt(temperature) * normal

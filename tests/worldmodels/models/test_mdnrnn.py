@@ -1,4 +1,5 @@
-"""M: the mixture NLL against a direct numpy computation, masking, and step == sequence."""
+"""M: the mixture NLL against a direct numpy computation, masking, step == sequence, and
+sampling at a temperature."""
 from __future__ import annotations
 
 import math
@@ -72,12 +73,18 @@ def test_step_unrolled_equals_the_sequence():
     np.testing.assert_allclose(state[1].numpy(), c_seq.numpy(), atol=1e-5)
 
 
-def test_sampling_with_temperature():
-    log_pi = np.log(np.array([[0.999999, 1e-6]]))
-    mu = np.array([[3.0, -3.0]])
-    log_sigma = np.array([[-20.0, -20.0]])
+def test_sample_follows_the_temperature():
+    n = 40_000
+    log_pi = tf.math.log(tf.constant([[[0.8, 0.2]]] * n))
+    mu = tf.constant([[[-1.0, 1.0]]] * n)
+    log_sigma = tf.math.log(tf.constant([[[0.1, 0.1]]] * n))
     rng = np.random.default_rng(0)
-    assert abs(sample_mixture(log_pi, mu, log_sigma, 1.0, rng)[0] - 3.0) < 1e-6
-    wide = sample_mixture(np.zeros((20000, 1)), np.zeros((20000, 1)), np.zeros((20000, 1)), 4.0,
-                          np.random.default_rng(1))
-    assert abs(wide.std() - 2.0) < 0.05  # sigma * sqrt(tau)
+    uniform = rng.random((n, 1), np.float32)
+    normal = rng.standard_normal((n, 1)).astype(np.float32)
+    cold = sample_mixture(log_pi, mu, log_sigma, uniform, normal, 1.0).numpy()
+    assert abs((cold > 0).mean() - 0.2) < 0.01
+    assert abs(cold[cold < 0].std() - 0.1) < 0.005
+    hot = sample_mixture(log_pi, mu, log_sigma, uniform, normal, 2.0).numpy()
+    p_hot = 0.2 ** 0.5 / (0.8 ** 0.5 + 0.2 ** 0.5)  # pi^(1/tau), renormalised
+    assert abs((hot > 0).mean() - p_hot) < 0.01
+    assert abs(hot[hot < 0].std() - 0.1 * 2 ** 0.5) < 0.007
