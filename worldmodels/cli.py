@@ -48,7 +48,7 @@ def _quiet_libraries(verbose: bool) -> None:
 
 
 def cmd_run(args) -> int:
-    from worldmodels import config as configlib, metadata
+    from worldmodels import config as configlib, metadata, root_lock
 
     cfg = configlib.with_overrides(configlib.preset(args.preset), args.set)
     if args.vae_kind:
@@ -59,17 +59,19 @@ def cmd_run(args) -> int:
     _quiet_libraries(args.verbose)
     if args.beam_arg and args.runner != "beam":
         raise UsageError("--beam-arg: only with --runner beam")
-    print(f"worldmodels: running the {cfg.preset} pipeline under {root} ({args.runner} runner)",
-          file=sys.stderr)
-    start = time.time()
-    if args.runner == "beam":
-        from pipeline import beam_runner
+    with root_lock.hold(root, wait=args.wait):
+        print(f"worldmodels: running the {cfg.preset} pipeline under {root} ({args.runner} "
+              "runner)", file=sys.stderr)
+        start = time.time()
+        if args.runner == "beam":
+            from pipeline import beam_runner
 
-        beam_runner.run(cfg, root, args.beam_arg or DEFAULT_BEAM_ARGS, enable_cache=not args.no_cache)
-    else:
-        from pipeline import local_runner
+            beam_runner.run(cfg, root, args.beam_arg or DEFAULT_BEAM_ARGS,
+                            enable_cache=not args.no_cache)
+        else:
+            from pipeline import local_runner
 
-        local_runner.run(cfg, root, enable_cache=not args.no_cache)
+            local_runner.run(cfg, root, enable_cache=not args.no_cache)
     summary = metadata.latest_agent(root)
     verdict = "BLESSED" if summary.blessed else "NOT_BLESSED"
     print(f"done in {time.time() - start:.0f}s")
@@ -146,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                      help="override one config value, e.g. --set vae.epochs=2 (repeatable)")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
+    run.add_argument("--wait", action="store_true",
+                     help="if another run holds the root, wait for it instead of ending")
     run.set_defaults(func=cmd_run)
 
     lin = sub.add_parser("lineage", help="trace an artifact back to its rollouts")
