@@ -33,7 +33,7 @@ def bare_steps_per_s(envs, seeds, rng) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--envs", type=int, default=64)
     parser.add_argument("--steps", type=int, default=300, help="episode length cap")
@@ -64,11 +64,12 @@ def main() -> None:
         start = time.perf_counter()
         rollout_engine.run_jobs(Counting(), params, jobs, envs)
         loop = counted["steps"] / (time.perf_counter() - start)
-    common.table(f"Agent in the loop ({args.envs} environments, {envlib.ENV_ID} via make_env, "
-                 "one core)", [("bare environment, random actions", bare),
-                               ("V + M + C acting (ControllerSearch)", loop)],
-                 "steps/s", "ratio agent/bare", loop / bare, 0.8)
+    ok = common.table(f"Agent in the loop ({args.envs} environments, {envlib.ENV_ID} via make_env, "
+                      "one core)", [("bare environment, random actions", bare),
+                                    ("V + M + C acting (ControllerSearch)", loop)],
+                      "steps/s", "ratio agent/bare", loop / bare, 0.8)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

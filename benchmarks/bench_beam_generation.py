@@ -28,7 +28,7 @@ def generation_seconds(workers: int, vision_dir: str, memory_dir: str, args) -> 
     return time.perf_counter() - start, returns
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--population", type=int, default=64)
     parser.add_argument("--episodes", type=int, default=1, help="episodes per candidate")
@@ -40,10 +40,11 @@ def main() -> None:
         one, returns_one = generation_seconds(1, vision_dir, memory_dir, args)
         two, returns_two = generation_seconds(2, vision_dir, memory_dir, args)
     print("same returns with 1 and 2 Beam workers:", bool(np.array_equal(returns_one, returns_two)))
-    common.table(f"One CMA-ES generation on Beam (population {args.population} x {args.episodes} "
-                 f"episodes of <= {args.steps} steps)",
-                 [("1 Beam worker", one), ("2 Beam workers", two)], "s", "speed-up", one / two, 1.6)
+    ok = common.table(f"One CMA-ES generation on Beam (population {args.population} x {args.episodes} "
+                      f"episodes of <= {args.steps} steps)",
+                      [("1 Beam worker", one), ("2 Beam workers", two)], "s", "speed-up", one / two, 1.6)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -8,7 +8,6 @@ The ratio is how many dream steps one real step buys. Exits 1 below the floor.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 
@@ -62,4 +61,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

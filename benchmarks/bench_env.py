@@ -15,7 +15,7 @@ import common  # noqa: F401  (sets up the import path)
 import numpy as np
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=4000, help="steps per environment")
     args = parser.parse_args()
@@ -53,9 +53,10 @@ def main() -> None:
     rates = {name: args.steps / s for name, s in seconds.items()}
     stock, fast = rates.values()
     print(f"{args.steps} steps each in {episodes} episode(s), random actions, one core")
-    common.table("CarRacing-v3 env.step + reset throughput", list(rates.items()), "steps/s",
-                 "fast / stock", fast / stock, 2.0)
+    ok = common.table("CarRacing-v3 env.step + reset throughput", list(rates.items()), "steps/s",
+                      "fast / stock", fast / stock, 2.0)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -26,7 +26,7 @@ def throughput(workers: int, vision_dir: str, memory_dir: str, args, params, job
     return len(jobs) * args.steps / elapsed, returns
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--episodes", type=int, default=64)
     parser.add_argument("--steps", type=int, default=300, help="episode length cap")
@@ -42,10 +42,11 @@ def main() -> None:
         one, returns_one = throughput(1, vision_dir, memory_dir, args, params, jobs)
         two, returns_two = throughput(2, vision_dir, memory_dir, args, params, jobs)
     print("same returns with 1 and 2 workers:", bool(np.array_equal(returns_one, returns_two)))
-    common.table(f"Rollout throughput, {args.episodes} episodes of <= {args.steps} steps "
-                 "(approximate: episodes that end early count as full)",
-                 [("1 worker", one), ("2 workers", two)], "steps/s", "speed-up", two / one, 1.7)
+    ok = common.table(f"Rollout throughput, {args.episodes} episodes of <= {args.steps} steps "
+                      "(approximate: episodes that end early count as full)",
+                      [("1 worker", one), ("2 workers", two)], "steps/s", "speed-up", two / one, 1.7)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

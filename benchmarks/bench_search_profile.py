@@ -64,7 +64,7 @@ def model_split(vision, memory, batch: int, repeats: int = 30) -> dict:
     return out
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--envs", type=int, default=64)
     parser.add_argument("--episodes", type=int, default=64)
@@ -121,17 +121,18 @@ def main() -> None:
         cut = rollout_engine.run_jobs(policy, params, patient, envs, lengths=cut_lengths)
         cut_wall = time.perf_counter() - start
         whole = cut_lengths == lengths
-        common.table(f"Stuck-episode cutoff after {args.stuck_steps} steps without a new tile "
-                     f"(same {args.episodes} episodes)",
-                     [("environment steps, whole episodes", float(lengths.sum())),
-                      ("environment steps, with the cutoff", float(cut_lengths.sum())),
-                      ("wall time, whole episodes (s)", wall),
-                      ("wall time, with the cutoff (s)", cut_wall),
-                      ("episodes cut", float((~whole).sum())),
-                      ("max |return change| of uncut episodes", float(np.abs(cut - full)[whole].max(initial=0))),
-                      ("mean return change of cut episodes", float((cut - full)[~whole].mean()) if (~whole).any() else 0.0)],
-                     "", "speed-up (wall)", wall / cut_wall, 1.0)
+        ok = common.table(f"Stuck-episode cutoff after {args.stuck_steps} steps without a new tile "
+                          f"(same {args.episodes} episodes)",
+                          [("environment steps, whole episodes", float(lengths.sum())),
+                           ("environment steps, with the cutoff", float(cut_lengths.sum())),
+                           ("wall time, whole episodes (s)", wall),
+                           ("wall time, with the cutoff (s)", cut_wall),
+                           ("episodes cut", float((~whole).sum())),
+                           ("max |return change| of uncut episodes", float(np.abs(cut - full)[whole].max(initial=0))),
+                           ("mean return change of cut episodes", float((cut - full)[~whole].mean()) if (~whole).any() else 0.0)],
+                          "", "speed-up (wall)", wall / cut_wall, 1.0)
+        return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -94,7 +94,7 @@ def child(directory: str, args) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=100)
@@ -116,14 +116,15 @@ def main() -> None:
         n_large = write_dataset(large, episodes, 30)
         memory_rate = in_memory(small, args)
         one, ten = child(small, args), child(large, args)
-    common.table(f"V training, batch {args.batch_size}, {args.batches} timed steps",
-                 [("frames already in memory (images/s)", memory_rate),
-                  (f"streamed from TFRecord, {n_small} frames (images/s)", one["images_per_s"])],
-                 "", "ratio streamed/in-memory", one["images_per_s"] / memory_rate, 0.9)
+    ok = common.table(f"V training, batch {args.batch_size}, {args.batches} timed steps",
+                      [("frames already in memory (images/s)", memory_rate),
+                       (f"streamed from TFRecord, {n_small} frames (images/s)", one["images_per_s"])],
+                      "", "ratio streamed/in-memory", one["images_per_s"] / memory_rate, 0.9)
     print(f"  peak memory streaming {n_small} frames: {one['peak_rss_mb']:.0f} MB; "
           f"{n_large} frames: {ten['peak_rss_mb']:.0f} MB "
           f"(ratio {ten['peak_rss_mb'] / one['peak_rss_mb']:.2f} for 10x the data)")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
