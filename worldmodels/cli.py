@@ -11,6 +11,8 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from worldmodels import seeds  # noqa: E402  (pure Python, no TensorFlow)
+
 
 # Beam on this machine: the DirectRunner with one worker process per core.
 DEFAULT_BEAM_ARGS = ["--direct_running_mode=multi_processing",
@@ -171,7 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     ply = sub.add_parser("play", help="drive CarRacing-v3 with an agent SavedModel")
     ply.add_argument("agent_dir", help="the agent artifact's directory or its Format-Serving")
     ply.add_argument("--episodes", type=int, default=1, help="episodes to play (default: 1)")
-    ply.add_argument("--seed", type=int, default=0, help="episode i uses seed S+i (default: 0)")
+    ply.add_argument("--seed", type=int, default=seeds.EVALUATOR_DEFAULT,
+                     help=f"episode i uses seed S+i (default: {seeds.EVALUATOR_DEFAULT}, the "
+                          "Evaluator's default seeds, which no run trains on)")
     ply.add_argument("--record", default=None, metavar="OUT.gif|OUT.mp4",
                      help="write every rendered frame (600x400 + caption) to a .gif or .mp4")
     ply.add_argument("--max-steps", type=int, default=1000,

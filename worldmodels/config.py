@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from worldmodels import seeds as seedlib
+
 
 class ConfigError(ValueError):
     """An invalid configuration value; the message names the field."""
@@ -184,7 +186,7 @@ class ControllerConfig:
 @dataclass(frozen=True)
 class EvaluatorConfig:
     episodes: int = 100
-    seed: int = 10_000_000  # evaluation seeds are seed, seed+1, ...: disjoint from training
+    seed: int = seedlib.EVALUATOR_DEFAULT  # episodes use seed, seed+1, ... (see seeds.py)
     threshold: float = 900.0  # BLESSED when the mean return reaches this
 
     def __post_init__(self):
@@ -234,6 +236,33 @@ def _merge(base: dict, changes: dict) -> dict:
     return out
 
 
+def _check_seed_ranges(sections: dict) -> None:
+    """Every use's seeds fit its range of the run's block (seeds.py), and the Evaluator's
+    tracks stay outside the run's block, so no episode is scored on a track trained on."""
+    seed = sections.get("seed", 0)
+    ro, cc, ev = (sections.get(k) for k in ("rollouts", "controller", "evaluator"))
+    room = lambda use: seedlib.RANGES[use][1]
+    if ro:
+        _check("rollouts", "train_episodes", ro.train_episodes <= room("rollouts_train"),
+               f"at most {room('rollouts_train'):,} (its seed range), got {ro.train_episodes:,}")
+        _check("rollouts", "eval_episodes", ro.eval_episodes <= room("rollouts_eval"),
+               f"at most {room('rollouts_eval'):,} (its seed range), got {ro.eval_episodes:,}")
+    if cc:
+        _check("controller", "generations",
+               cc.generations * cc.max_episodes() <= room("search")
+               and cc.generations * cc.dream_episodes <= room("dreams"),
+               f"{cc.generations:,} generations of {cc.max_episodes()} episodes and "
+               f"{cc.dream_episodes} dreams per candidate overrun the search's seed ranges "
+               f"({room('search'):,} and {room('dreams'):,} seeds)")
+        _check("controller", "eval_episodes", cc.eval_episodes <= room("search_eval"),
+               f"at most {room('search_eval'):,} (its seed range), got {cc.eval_episodes:,}")
+    if ev:
+        _check("evaluator", "seed", not seedlib.overlaps_run(seed, ev.seed, ev.episodes),
+               f"seeds {ev.seed:,}..{ev.seed + ev.episodes - 1:,} meet run seed {seed}'s "
+               f"tracks ({seed * seedlib.BLOCK:,}..{(seed + 1) * seedlib.BLOCK - 1:,}); "
+               "choose another evaluator.seed or seed")
+
+
 def from_dict(data: dict) -> Config:
     """Builds a Config, naming any unknown section or field."""
     kwargs = {}
@@ -249,6 +278,7 @@ def from_dict(data: dict) -> Config:
             kwargs[key] = value
         else:
             raise ConfigError(f"{key}: unknown config section")
+    _check_seed_ranges(kwargs)
     if "controller" in kwargs and "rnn" in kwargs:  # a stage's config may hold only some sections
         environment = kwargs["controller"].environment
         _check("controller", "environment", environment == "real" or kwargs["rnn"].reward_head,

@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from worldmodels import env as envlib
-from worldmodels import serving, stages, visuals
+from worldmodels import seeds, serving, stages, visuals
 
 FPS = 50  # CarRacing's own frame rate: recordings play in real time
 
@@ -61,7 +61,7 @@ def _serving_dir(agent_dir: str) -> str:
     return inner if os.path.isdir(inner) else agent_dir
 
 
-def play(agent_dir: str, episodes: int = 1, seed: int = 0, record: str | None = None,
+def play(agent_dir: str, episodes: int = 1, seed: int = seeds.EVALUATOR_DEFAULT, record: str | None = None,
          max_steps: int = 1000) -> list[float]:
     """Runs `episodes` episodes (seeds seed, seed+1, ...), prints each return and the mean and
     std, and returns the returns. With `record`, every frame, the first one after reset

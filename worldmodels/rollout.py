@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from worldmodels import env as envlib
+from worldmodels import seeds
 
 
 @dataclass
@@ -49,8 +50,7 @@ class BrownianPolicy:
 
 def episode_seeds(base_seed: int, split: str, count: int) -> list[int]:
     """Disjoint seed ranges per split, so train and eval never share a track."""
-    offset = {"train": 0, "eval": 500_000}[split]
-    return [base_seed * 1_000_000 + offset + i for i in range(count)]
+    return seeds.seeds(base_seed, f"rollouts_{split}", 0, count)
 
 
 def collect_episode(env, seed: int) -> Episode:

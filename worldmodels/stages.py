@@ -17,6 +17,7 @@ import tensorflow as tf
 from worldmodels import agent as agentlib
 from worldmodels import env as envlib
 from worldmodels import rollout, rollout_engine, scores, serving, workers
+from worldmodels import seeds as seedlib
 from worldmodels.config import Config
 from worldmodels.data import rlds
 from worldmodels.models import controller
@@ -184,7 +185,7 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     search = (cmaes.CMASearch.load(state_path) if os.path.exists(state_path) else
               cmaes.CMASearch(dim, cc.sigma0, cc.population, cfg.seed, cc.weight_decay))
     resumed_from = search.generation
-    eval_seeds = [cfg.seed * 1_000_000 + 900_000 + i for i in range(cc.eval_episodes)]
+    eval_seeds = seedlib.seeds(cfg.seed, "search_eval", 0, cc.eval_episodes)
     writer = tf.summary.create_file_writer(run_dir)
     last = search.history[-1] if search.history else None
     steps_before = last.env_steps if last else 0
@@ -197,11 +198,13 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
 
     def fitness(solutions: np.ndarray, generation: int) -> np.ndarray:
         if cc.dreams_at(generation):
-            base = cfg.seed * 1_000_000 + 600_000 + generation * cc.dream_episodes
-            seeds, runner = list(range(base, base + cc.dream_episodes)), dreams
+            seeds = seedlib.seeds(cfg.seed, "dreams", generation * cc.dream_episodes,
+                                  cc.dream_episodes)
+            runner = dreams
         else:
-            base = cfg.seed * 1_000_000 + 700_000 + generation * cc.max_episodes()
-            seeds, runner = list(range(base, base + cc.episodes_at(generation))), pool
+            seeds = seedlib.seeds(cfg.seed, "search", generation * cc.max_episodes(),
+                                  cc.episodes_at(generation))
+            runner = pool
         jobs = rollout_engine.population_jobs(len(solutions), seeds,
                                               0 if runner is dreams else cc.stuck_steps)
         return rollout_engine.mean_returns(runner.run(solutions, jobs), len(solutions))

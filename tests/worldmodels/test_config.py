@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from worldmodels import config as configlib
+from worldmodels import rollout, seeds
 from worldmodels.config import ConfigError
 
 
@@ -91,3 +92,33 @@ def test_dream_settings_are_checked_across_sections():
     # a stage's config holds only its own sections: no rnn section, nothing to cross-check
     stage = configlib.from_dict({"controller": {"environment": "dream"}})
     assert stage.controller.environment == "dream"
+
+
+@pytest.mark.parametrize("seed", [0, 10, 123_456])
+def test_seed_ranges_are_disjoint_by_construction(seed):
+    """Every use of a run's seeds has its own range; the Evaluator's tracks are outside the
+    run's block or the config refuses them."""
+    cfg = configlib.PAPER.replace(seed=seed, evaluator={"seed": 10_000_000 if seed != 10 else 11_000_000})
+    cc = cfg.controller
+    used = {
+        "rollouts": rollout.episode_seeds(seed, "train", cfg.rollouts.train_episodes)
+        + rollout.episode_seeds(seed, "eval", cfg.rollouts.eval_episodes),
+        "search": seeds.seeds(seed, "search", 0, cc.generations * cc.max_episodes()),
+        "dreams": seeds.seeds(seed, "dreams", 0, cc.generations * cc.dream_episodes),
+        "search_eval": seeds.seeds(seed, "search_eval", 0, cc.eval_episodes),
+        "evaluator": list(range(cfg.evaluator.seed, cfg.evaluator.seed + cfg.evaluator.episodes)),
+    }
+    flat = [s for values in used.values() for s in values]
+    assert len(flat) == len(set(flat))
+    if seed == 10:  # the default evaluator seeds are run 10's rollout tracks: refused
+        with pytest.raises(ConfigError, match=r"^evaluator\.seed: seeds 10,000,000\.\.10,000,099 meet "):
+            configlib.PAPER.replace(seed=10)
+
+
+def test_a_range_that_would_overrun_is_refused():
+    with pytest.raises(ConfigError, match=r"^rollouts\.train_episodes: at most 500,000"):
+        configlib.TINY.replace(rollouts={"train_episodes": 500_001})
+    with pytest.raises(ConfigError, match=r"^controller\.generations: "):
+        configlib.TINY.replace(controller={"generations": 10_000, "dream_episodes": 11})
+    with pytest.raises(ValueError, match=r"^search: seeds "):
+        seeds.seeds(0, "search", 199_999, 2)

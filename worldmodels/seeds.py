@@ -1,0 +1,28 @@
+"""Which CarRacing track (or dream) each episode of a run uses: one layout, written once.
+
+Run seed s owns the block [s * BLOCK, (s + 1) * BLOCK); inside it, each use has its own range,
+so rollouts (train, eval), CMA-ES search episodes, dreams and the evaluations of the mean never
+share a seed. The Evaluator's episodes use `evaluator.seed + i`; the config refuses an
+`evaluator.seed` range that meets the run's block.
+"""
+from __future__ import annotations
+
+BLOCK = 1_000_000
+EVALUATOR_DEFAULT = 10_000_000  # evaluator.seed's default, and `worldmodels play`'s
+# Offset and size of each range inside a run's block.
+RANGES = {"rollouts_train": (0, 500_000), "rollouts_eval": (500_000, 100_000),
+          "dreams": (600_000, 100_000), "search": (700_000, 200_000),
+          "search_eval": (900_000, 100_000)}
+
+
+def seeds(run_seed: int, use: str, start: int, count: int) -> list[int]:
+    """Seeds start .. start + count - 1 of the range `use` in run `run_seed`'s block."""
+    offset, size = RANGES[use]
+    if start < 0 or start + count > size:
+        raise ValueError(f"{use}: seeds {start}..{start + count - 1} outside its {size:,} seeds")
+    return list(range(run_seed * BLOCK + offset + start, run_seed * BLOCK + offset + start + count))
+
+
+def overlaps_run(run_seed: int, first: int, count: int) -> bool:
+    """Whether seeds first .. first + count - 1 meet run `run_seed`'s block."""
+    return first < (run_seed + 1) * BLOCK and run_seed * BLOCK < first + count
