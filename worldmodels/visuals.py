@@ -116,8 +116,8 @@ def cmaes_figure(history: list[dict]) -> Figure:
         gen = np.array([history[i]["generation"] for i in rows])
         mean = np.array([history[i]["mean"] for i in rows])
         std = np.array([history[i]["std"] for i in rows])
-        ax.fill_between(gen, mean - std, mean + std, alpha=0.25)
-        ax.plot(gen, mean, label=POPULATION_LABELS[environment] + " ± std")
+        line, = ax.plot(gen, mean, label=POPULATION_LABELS[environment] + " ± std")
+        ax.fill_between(gen, mean - std, mean + std, alpha=0.25, color=line.get_color())
         ax.plot(gen, [history[i]["best"] for i in rows], linestyle=":",
                 label=f"best candidate ({environment})")
     evals = [h for h in history if h["eval_mean"] is not None]
