@@ -200,13 +200,12 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
         if cc.dreams_at(generation):
             seeds = seedlib.seeds(cfg.seed, "dreams", generation * cc.dream_episodes,
                                   cc.dream_episodes)
-            runner = dreams
+            runner, patience = dreams, 0
         else:
             seeds = seedlib.seeds(cfg.seed, "search", generation * cc.max_episodes(),
                                   cc.episodes_at(generation))
-            runner = pool
-        jobs = rollout_engine.population_jobs(len(solutions), seeds,
-                                              0 if runner is dreams else cc.stuck_steps)
+            runner, patience = pool, cc.stuck_steps
+        jobs = rollout_engine.population_jobs(len(solutions), seeds, patience)
         return rollout_engine.mean_returns(runner.run(solutions, jobs), len(solutions))
 
     def on_generation(s: cmaes.CMASearch, stats: cmaes.GenerationStats) -> None:

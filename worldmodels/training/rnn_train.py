@@ -33,10 +33,13 @@ def _sample(mu, logvar, seed):
 
 
 def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed):
+    """(total, parts, heads) on one batch, z and targets sampled from the posteriors."""
     z = _sample(batch["mu"], batch["logvar"], seed)
     target = _sample(batch["next_mu"], batch["next_logvar"], seed + 1)
     heads, _ = model(z, batch["action"])
-    return mdn_loss(target, heads, batch["mask"], batch["reward"], batch["done"], cfg.done_weight)
+    total, parts = mdn_loss(target, heads, batch["mask"], batch["reward"], batch["done"],
+                            cfg.done_weight)
+    return total, parts, heads
 
 
 def build_model(cfg: RNNConfig, z_size: int) -> MDNRNN:
@@ -60,7 +63,8 @@ def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
     @tf.function
     def train_step(batch, n):
         with tf.GradientTape() as tape:
-            total, parts = _loss(model, batch, cfg, tf.stack([tf.constant(seed, tf.int64), n]))
+            total, parts, _ = _loss(model, batch, cfg,
+                                    tf.stack([tf.constant(seed, tf.int64), n]))
         grads = tape.gradient(total, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return total, parts
@@ -104,11 +108,7 @@ def evaluate_rnn(model: MDNRNN, latents_dir: str, cfg: RNNConfig, seed: int) -> 
     nll_sum = weight = 0.0
     predicted, real, done_logit, done = [], [], [], []
     for i, batch in enumerate(rlds.checked(data, files)):
-        z = _sample(batch["mu"], batch["logvar"], tf.constant([seed, -1 - i], tf.int64))
-        target = _sample(batch["next_mu"], batch["next_logvar"],
-                         tf.constant([seed, -1 - i], tf.int64) + 1)
-        heads, _ = model(z, batch["action"])
-        _, parts = mdn_loss(target, heads, batch["mask"])
+        _, parts, heads = _loss(model, batch, cfg, tf.constant([seed, -1 - i], tf.int64))
         mask = batch["mask"].numpy() > 0
         nll_sum += float(parts["nll"]) * mask.sum()
         weight += mask.sum()
