@@ -31,8 +31,9 @@ def main() -> None:
     parser.add_argument("--train-steps", type=int, default=150)
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
-    from worldmodels import config as configlib, stages
+    from worldmodels import config as configlib
     from worldmodels.data import readers
+    from worldmodels.stages import rollouts as rollout_stage
     from worldmodels.training import vae_train
 
     cfg = configlib.TINY.replace(
@@ -43,7 +44,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rollouts = f"{tmp}/rollouts"
-        stages.generate_rollouts(cfg, rollouts)
+        rollout_stage.generate_rollouts(cfg, rollouts)
         real, _ = readers.vae_frames(rollouts, "eval", 256, seed=None, drop_remainder=False)
         real = np.concatenate([b.numpy() for b in real])
         for kind in ("vae", "vae_gan"):

@@ -11,7 +11,7 @@ from tfx.types.component_spec import ChannelParameter
 
 from components import base
 from components.artifacts import LatentSeries
-from worldmodels import stages
+from worldmodels.stages import search
 
 SECTIONS = ("env", "controller")
 
@@ -28,7 +28,7 @@ class ControllerSearchSpec(types.ComponentSpec):
 class ControllerSearchExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
-        result = stages.search_controller(
+        result = search.search_controller(
             self.config(exec_properties), base.single(input_dict["vae"]).uri,
             base.single(input_dict["rnn"]).uri, model.uri, run.uri,
             self.state_dir(input_dict, exec_properties), self.beam_args(),

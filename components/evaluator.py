@@ -9,7 +9,7 @@ from tfx.types import channel, standard_artifacts
 from tfx.types.component_spec import ChannelParameter
 
 from components import base
-from worldmodels import stages
+from worldmodels.stages import evaluation as evaluation_stage
 
 SECTIONS = ("env", "controller", "evaluator")
 
@@ -29,7 +29,7 @@ class EvaluatorExecutor(base.BeamExecutor):
         agent = base.single(output_dict["agent"])
         evaluation = base.single(output_dict["evaluation"])
         blessing = base.single(output_dict["blessing"])
-        result = stages.evaluate_agent(
+        result = evaluation_stage.evaluate_agent(
             self.config(exec_properties), base.single(input_dict["vae"]).uri,
             base.single(input_dict["rnn"]).uri, base.single(input_dict["controller"]).uri,
             agent.uri, evaluation.uri, self.beam_args())

@@ -6,7 +6,8 @@ from tfx.types.component_spec import ChannelParameter
 
 from components import artifacts, base
 from components.artifacts import LatentSeries, Rollouts
-from worldmodels import stages
+from worldmodels.data import rlds
+from worldmodels.stages import latents
 
 SECTIONS = ("vae", "rollouts")
 
@@ -21,10 +22,10 @@ class LatentTransformSpec(types.ComponentSpec):
 class LatentTransformExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         out = base.single(output_dict["latents"])
-        counts = stages.encode_latents(
+        counts = latents.encode_latents(
             self.config(exec_properties), base.single(input_dict["rollouts"]).uri,
             base.single(input_dict["vae"]).uri, out.uri, self.beam_args())
-        artifacts.describe(out, stages.SPLITS, counts["episodes"], counts["steps"])
+        artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])
 
 
 class LatentTransform(base_beam_component.BaseBeamComponent):

@@ -6,7 +6,7 @@ from tfx.types.component_spec import ChannelParameter
 
 from components import base
 from components.artifacts import LatentSeries
-from worldmodels import stages
+from worldmodels.stages import memory
 
 SECTIONS = ("rnn",)
 
@@ -21,7 +21,7 @@ class RNNTrainerSpec(types.ComponentSpec):
 class RNNTrainerExecutor(base.Executor):
     def Do(self, input_dict, output_dict, exec_properties):
         model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
-        metrics = stages.train_memory(
+        metrics = memory.train_memory(
             self.config(exec_properties), base.single(input_dict["latents"]).uri, model.uri,
             run.uri, self.state_dir(input_dict, exec_properties))
         for name, value in metrics.items():

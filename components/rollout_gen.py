@@ -6,7 +6,8 @@ from tfx.types.component_spec import ChannelParameter
 
 from components import artifacts, base
 from components.artifacts import Rollouts
-from worldmodels import stages
+from worldmodels.data import rlds
+from worldmodels.stages import rollouts
 
 SECTIONS = ("env", "rollouts")
 
@@ -20,9 +21,9 @@ class RolloutGenSpec(types.ComponentSpec):
 class RolloutGenExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         out = base.single(output_dict["rollouts"])
-        counts = stages.generate_rollouts(self.config(exec_properties), out.uri,
+        counts = rollouts.generate_rollouts(self.config(exec_properties), out.uri,
                                           self.beam_args())
-        artifacts.describe(out, stages.SPLITS, counts["episodes"], counts["steps"])
+        artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])
 
 
 class RolloutGen(base_beam_component.BaseBeamComponent):

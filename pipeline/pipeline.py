@@ -13,9 +13,9 @@ from components.rnn_trainer import RNNTrainer
 from components.rollout_gen import RolloutGen
 from components.vae_trainer import VAETrainer
 from worldmodels.config import Config
+from worldmodels.layout import METADATA_FILE
 
 PIPELINE_ROOT = "pipeline"
-METADATA_FILE = "metadata.sqlite"
 
 
 def pipeline_name(config: Config) -> str:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-METADATA_FILE = "metadata.sqlite"
+from worldmodels.layout import METADATA_FILE, SERVING_DIR
+
 EVALUATOR_TYPE = "components.evaluator.Evaluator"
 STAGES = ("rollout_gen.RolloutGen", "vae_trainer.VAETrainer",
           "latent_transform.LatentTransform", "rnn_trainer.RNNTrainer",
@@ -80,7 +81,7 @@ def latest_agent(root: str) -> AgentSummary:
     out = output_artifacts(store, runs[-1].id)
     agent, blessing = out["agent"], out["blessing"]
     return AgentSummary(
-        agent_dir=os.path.join(agent.uri, "Format-Serving"),
+        agent_dir=os.path.join(agent.uri, SERVING_DIR),
         mean_return=value(agent.custom_properties, "mean_return"),
         std_return=value(agent.custom_properties, "std_return"),
         iqm_return=value(agent.custom_properties, "iqm_return"),

@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from worldmodels import env as envlib
-from worldmodels import seeds, serving, stages, visuals
+from worldmodels import layout, seeds, serving, visuals
 
 FPS = 50  # CarRacing's own frame rate: recordings play in real time
 
@@ -57,7 +57,7 @@ class Recorder:
 
 def _serving_dir(agent_dir: str) -> str:
     """Accepts the agent artifact's directory or its Format-Serving directory."""
-    inner = os.path.join(agent_dir, stages.SERVING_DIR)
+    inner = os.path.join(agent_dir, layout.SERVING_DIR)
     return inner if os.path.isdir(inner) else agent_dir
 
 

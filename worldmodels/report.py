@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from worldmodels import lineage, metadata, serving, stages, visuals
+from worldmodels import layout, lineage, metadata, serving, visuals
 from worldmodels.data import rlds
 
 SCALE = 2  # 64x64 observations are shown at 128x128
@@ -119,8 +119,8 @@ def build_report(root: str, out_dir: str, temperature: float = 1.0, context: int
         raise ValueError(f"--temperature {temperature}: must be > 0")
     run = find_run(root)
     os.makedirs(out_dir, exist_ok=True)
-    vision = serving.load(os.path.join(run.uri("VAETrainer"), stages.SERVING_DIR))
-    memory = serving.load(os.path.join(run.uri("RNNTrainer"), stages.SERVING_DIR))
+    vision = serving.load(os.path.join(run.uri("VAETrainer"), layout.SERVING_DIR))
+    memory = serving.load(os.path.join(run.uri("RNNTrainer"), layout.SERVING_DIR))
     episodes = rlds.read_episode_arrays(run.uri("RolloutGen"), "eval", REPORT_EPISODES)
 
     pool = np.concatenate([ep["steps"]["observation"] for ep in episodes])

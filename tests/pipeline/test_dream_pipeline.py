@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.pipeline.runs import cli
-from worldmodels import dream, metadata, serving
+from worldmodels import dream, layout, metadata, serving
 from worldmodels.data import rlds
 
 pytestmark = pytest.mark.slow
@@ -92,7 +92,7 @@ def test_dreams_start_from_the_latent_series(dream_root):
     assert latents.type == "worldmodels.LatentSeries"
     assert latents.uri == dream_root[1]["dream"]["LatentTransform"]["latents"]
     rnn = inputs["rnn"]
-    starts = dream.dream_starts(latents.uri, serving.load(os.path.join(rnn.uri, "Format-Serving")))
+    starts = dream.dream_starts(latents.uri, serving.load(os.path.join(rnn.uri, layout.SERVING_DIR)))
     first = [ep["steps"].take(1).get_single_element()["observation"]["mu"].numpy()
              for ep in rlds.open_dataset(latents.uri).as_dataset(split="train")]
     np.testing.assert_array_equal(starts.z, np.stack(first))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from worldmodels import metadata, report, serving, stages, visuals
+from worldmodels import layout, metadata, report, serving, visuals
 from worldmodels.data import rlds
 
 pytestmark = pytest.mark.slow
@@ -148,8 +148,8 @@ def test_numbers_on_the_page_are_the_artifacts(built, tiny_run):
 
 def test_dream_starts_from_the_real_frames_and_is_seeded(tiny_run):
     run = report.find_run(tiny_run)
-    vision = serving.load(os.path.join(run.uri("VAETrainer"), stages.SERVING_DIR))
-    memory = serving.load(os.path.join(run.uri("RNNTrainer"), stages.SERVING_DIR))
+    vision = serving.load(os.path.join(run.uri("VAETrainer"), layout.SERVING_DIR))
+    memory = serving.load(os.path.join(run.uri("RNNTrainer"), layout.SERVING_DIR))
     steps = rlds.read_episode_arrays(run.uri("RolloutGen"), "eval", limit=1)[0]["steps"]
     frames, actions = steps["observation"][:20], steps["action"]
     dream = lambda temperature, seed: visuals.dream_latents(vision, memory, frames, actions, 5,

@@ -21,6 +21,7 @@ from worldmodels.rollout import Episode
 ROLLOUTS_NAME = "worldmodels_rollouts"
 LATENTS_NAME = "worldmodels_latents"
 VERSION = "1.0.0"
+SPLITS = ("train", "eval")
 
 
 class CorruptShardError(RuntimeError):
