@@ -1,8 +1,11 @@
 """CMA-ES over the controller's flat parameters, with the `cma` package.
 
-Fitness is pluggable: `fitness(solutions [N, P], generation) -> mean returns [N]`. The whole
-search state (the strategy, numpy's global RNG that `cma` samples from, and the history) is
-saved after every generation, so a resumed search continues exactly as an uninterrupted one.
+Fitness is pluggable: `fitness(solutions [N, P], generation) -> mean returns [N]`. `cma`
+samples from its own RandomState (its `randn` option), not numpy's global RNG, which anything
+else in the process may draw from (a library building an environment on first use, which a
+resumed process does at another generation than an uninterrupted one). The whole state (the
+strategy with its RandomState, and the history) is saved after every generation, so a resumed
+search continues exactly as an uninterrupted one.
 """
 from __future__ import annotations
 
@@ -41,8 +44,10 @@ class GenerationStats:
 class CMASearch:
     def __init__(self, dim: int, sigma0: float, population: int, seed: int,
                  weight_decay: float = 0.0):
+        random = np.random.RandomState(seed + 1)
         self.es = cma.CMAEvolutionStrategy(np.zeros(dim), sigma0, {
-            "popsize": population, "seed": seed + 1, "verbose": -9})  # cma: seed 0 = random
+            "popsize": population, "seed": seed + 1, "verbose": -9,  # cma: seed 0 = random
+            "randn": random.randn})
         self.weight_decay = weight_decay
         self.history: list[GenerationStats] = []
         self.best_params = np.zeros(dim)
@@ -60,6 +65,11 @@ class CMASearch:
         start = time.time()
         solutions = np.asarray(self.es.ask())
         returns = np.asarray(fitness(solutions, self.generation), np.float64)
+        if not np.all(np.isfinite(returns)):
+            bad = int(np.flatnonzero(~np.isfinite(returns))[0])
+            raise FloatingPointError(f"CMA-ES generation {self.generation}: candidate {bad}'s "
+                                     f"return is {returns[bad]}; the state after generation "
+                                     f"{self.generation - 1} is kept")
         penalty = self.weight_decay * np.mean(solutions**2, axis=1)
         self.es.tell(list(solutions), list(-(returns - penalty)))  # cma minimises
         best = int(np.argmax(returns))
@@ -74,18 +84,23 @@ class CMASearch:
     def save(self, path: str) -> None:
         tmp = path + ".tmp"
         with open(tmp, "wb") as f:
-            pickle.dump({"search": self, "numpy_rng": np.random.get_state()}, f)
+            pickle.dump(self, f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)  # a kill mid-write leaves the previous state intact
 
     @staticmethod
     def load(path: str) -> "CMASearch":
         try:
             with open(path, "rb") as f:
-                state = pickle.load(f)
-        except (pickle.UnpicklingError, EOFError, AttributeError) as err:
-            raise ValueError(f"{path}: unreadable CMA-ES state ({err})") from None
-        np.random.set_state(state["numpy_rng"])
-        return state["search"]
+                search = pickle.load(f)
+        except Exception as err:  # truncated, overwritten, or written by other code
+            raise ValueError(f"{path}: unreadable CMA-ES state ({type(err).__name__}: {err}); "
+                             "delete it to restart the search at generation 0") from None
+        if not isinstance(search, CMASearch):
+            raise ValueError(f"{path}: unreadable CMA-ES state (holds a {type(search).__name__}); "
+                             "delete it to restart the search at generation 0")
+        return search
 
 
 def run_search(search: CMASearch, fitness: Fitness, generations: int, state_path: str | None = None,

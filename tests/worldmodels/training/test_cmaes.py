@@ -29,11 +29,40 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
     assert resumed.es.sigma == straight.es.sigma
 
 
-def test_unreadable_state_is_named(tmp_path):
+def test_resume_is_exact_when_the_fitness_draws_from_the_global_rng(tmp_path):
+    """The real search's fitness runs libraries in this process that draw from numpy's global
+    RNG; those draws must not move the search's samples, resumed or not."""
+    def drawing_sphere(solutions, generation):
+        np.random.rand(7)  # a library's draw
+        return sphere(solutions, generation)
+
+    straight = run_search(CMASearch(6, 0.2, 6, seed=2), drawing_sphere, 9)
+    path = str(tmp_path / "state.pkl")
+    run_search(CMASearch(6, 0.2, 6, seed=2), drawing_sphere, 4, state_path=path)
+    resumed = run_search(CMASearch.load(path), drawing_sphere, 9, state_path=path)
+    assert [h.mean for h in resumed.history] == [h.mean for h in straight.history]
+    np.testing.assert_array_equal(resumed.mean_params(), straight.mean_params())
+
+
+@pytest.mark.parametrize("content", [b"not a pickle", b"", b"\x80\x04\x95"])
+def test_unreadable_state_is_named(tmp_path, content):
     path = tmp_path / "state.pkl"
-    path.write_bytes(b"not a pickle")
-    with pytest.raises(ValueError, match=f"^{path}: unreadable CMA-ES state"):
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=f"^{path}: unreadable CMA-ES state .*delete it"):
         CMASearch.load(str(path))
+
+
+def test_nan_returns_stop_the_search_keeping_the_last_state(tmp_path):
+    path = str(tmp_path / "state.pkl")
+    run_search(CMASearch(4, 0.2, 4, seed=0), sphere, 2, state_path=path)
+
+    def nan_at_2(solutions, generation):
+        returns = sphere(solutions, generation)
+        returns[1] = np.nan if generation == 2 else returns[1]
+        return returns
+    with pytest.raises(FloatingPointError, match="^CMA-ES generation 2: candidate 1.s return is nan; the state after generation 1 is kept"):
+        run_search(CMASearch.load(path), nan_at_2, 4, state_path=path)
+    assert CMASearch.load(path).generation == 2
 
 
 def test_weight_decay_changes_the_ranking():
