@@ -1,7 +1,9 @@
 """Training M: Adam with gradients clipped by value, on windows of encoded episodes.
 
 Each batch re-samples z = mu + exp(logvar / 2) * eps from the stored posteriors (inputs and
-targets alike). Checkpoints every `checkpoint_every` steps; a restarted run resumes there.
+targets alike), the noise a function of (seed, step). Checkpoints every `checkpoint_every`
+steps; a restarted run resumes there and goes on exactly as an uninterrupted run: it reads the
+same seeded stream of windows and skips the batches already trained on.
 """
 from __future__ import annotations
 
@@ -71,11 +73,11 @@ def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
 
     done = int(step.numpy())
     data, files = readers.rnn_sequences(latents_dir, "train", cfg.seq_len, cfg.batch_size,
-                                        seed=seed + done)
+                                        seed=seed)
     loss = float("nan")
     with Progress("MDN-RNN", cfg.steps, "step") as bar:
         bar.update(done)
-        for batch in rlds.checked(data.take(cfg.steps - done), files):
+        for batch in rlds.checked(data.take(cfg.steps).skip(done), files):
             total, parts = train_step(batch, step)
             step.assign_add(1)
             n, loss = int(step.numpy()), float(total)

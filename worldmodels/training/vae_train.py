@@ -1,7 +1,9 @@
 """Training V: Adam on the KL-tolerant VAE loss, streaming frames from the Rollouts artifact.
 
 Checkpoints (model, optimizer, step) every `checkpoint_every` batches and at each epoch's end
-in `checkpoint_dir`; a restarted run resumes from the newest one at the same batch.
+in `checkpoint_dir`; a restarted run resumes from the newest one at the same batch, and goes on
+exactly as an uninterrupted run: each epoch's frame order is a function of (seed, epoch) and
+each batch's sampling noise of (seed, batch).
 """
 from __future__ import annotations
 
@@ -80,7 +82,6 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
     total_steps = per_epoch * cfg.epochs
     if cfg.max_steps:
         total_steps = min(total_steps, cfg.max_steps)
-    rng = np.random.default_rng([seed, int(step.numpy())])
     loss = float("nan")
     with Progress(f"V ({cfg.kind})", total_steps, "batch") as bar:
         bar.update(int(step.numpy()))
@@ -91,7 +92,8 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
                 shuffle_buffer=cfg.shuffle_buffer, interleave_episodes=cfg.interleave_episodes)
             done_in_epoch = int(step.numpy()) - epoch * per_epoch
             for images in rlds.checked(frames.take(per_epoch).skip(done_in_epoch), files):
-                noise = rng.standard_normal((images.shape[0], cfg.z_size)).astype(np.float32)
+                noise = np.random.default_rng([seed, int(step.numpy())]).standard_normal(
+                    (images.shape[0], cfg.z_size)).astype(np.float32)
                 losses, recon, z = trainer.step(images, noise)
                 step.assign_add(1)
                 loss = float(losses["total"])

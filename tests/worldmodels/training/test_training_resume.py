@@ -64,3 +64,38 @@ def test_rnn_trains_checkpoints_and_resumes(tmp_path):
                                                            steps=40, checkpoint_every=10), 0, ckpt)
     assert second.steps == 40
     assert second.eval_nll < first.eval_nll  # it learns the fixed latent series
+
+
+def _weights(model) -> list[np.ndarray]:
+    return [v.numpy() for v in model.weights]
+
+
+def test_resumed_vae_equals_an_uninterrupted_one(tmp_path):
+    """Stopped at batch 3 of 6 in an epoch (a checkpoint) and resumed, V ends with the very
+    weights of a run that was never stopped: same frame order, same noise, same optimizer."""
+    data = str(tmp_path / "rollouts")
+    write_rollouts(data)
+    cfg = configlib.VAEConfig(batch_size=4, epochs=1, shuffle_buffer=64, interleave_episodes=3,
+                              checkpoint_every=100)
+    straight = vae_train.train_vae(data, cfg, 0, str(tmp_path / "a"))
+    vae_train.train_vae(data, configlib.VAEConfig(**{**cfg.__dict__, "max_steps": 3}), 0,
+                        str(tmp_path / "b"))
+    resumed = vae_train.train_vae(data, cfg, 0, str(tmp_path / "b"))
+    assert resumed.steps == straight.steps == 6  # 27 frames // 4
+    for got, want in zip(_weights(resumed.model), _weights(straight.model)):
+        np.testing.assert_array_equal(got, want)
+    assert resumed.train_loss == straight.train_loss
+
+
+def test_resumed_rnn_equals_an_uninterrupted_one(tmp_path):
+    data = str(tmp_path / "latents")
+    write_latents(data)
+    cfg = configlib.RNNConfig(hidden_units=16, batch_size=2, seq_len=4, steps=7,
+                              checkpoint_every=100)
+    straight = rnn_train.train_rnn(data, cfg, 0, str(tmp_path / "a"))
+    rnn_train.train_rnn(data, configlib.RNNConfig(**{**cfg.__dict__, "steps": 3}), 0,
+                        str(tmp_path / "b"))
+    resumed = rnn_train.train_rnn(data, cfg, 0, str(tmp_path / "b"))
+    for got, want in zip(_weights(resumed.model), _weights(straight.model)):
+        np.testing.assert_array_equal(got, want)
+    assert resumed.eval_nll == straight.eval_nll
