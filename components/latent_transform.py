@@ -24,7 +24,8 @@ class LatentTransformExecutor(base.BeamExecutor):
         out = base.single(output_dict["latents"])
         counts = latents.encode_latents(
             self.config(exec_properties), base.single(input_dict["rollouts"]).uri,
-            base.single(input_dict["vae"]).uri, out.uri, self.beam_args())
+            base.single(input_dict["vae"]).uri, out.uri, self.beam_args(),
+            self.state_dir(input_dict, exec_properties))
         artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])
 
 

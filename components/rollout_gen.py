@@ -22,7 +22,8 @@ class RolloutGenExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         out = base.single(output_dict["rollouts"])
         counts = rollouts.generate_rollouts(self.config(exec_properties), out.uri,
-                                          self.beam_args())
+                                            self.beam_args(),
+                                            self.state_dir(input_dict, exec_properties))
         artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])
 
 

@@ -125,10 +125,23 @@ class DatasetWriter:
         self.close()
 
 
+PART_DONE = "PART_DONE"  # written into a part's directory once all its episodes are in
+
+
+def part_done(part_dir: str) -> bool:
+    return tf.io.gfile.exists(os.path.join(part_dir, PART_DONE))
+
+
+def mark_part_done(part_dir: str) -> None:
+    with tf.io.gfile.GFile(os.path.join(part_dir, PART_DONE), "w") as f:
+        f.write("")
+
+
 def merge_parts(directory: str, config: rlds_base.DatasetConfig, part_dirs: list[str],
                 splits: Iterable[str]) -> None:
     """Joins datasets written independently (by worker processes or Beam workers) into one,
-    shards renumbered in part order; the parts are removed."""
+    shards renumbered in part order. The parts stay as they are (their shards are linked, or
+    copied where links are not possible), so a merge killed midway is simply done again."""
     splits = list(splits)
     counts = {"episodes": {s: 0 for s in splits}, "steps": {s: 0 for s in splits}}
     identity = tfds.core.DatasetIdentity(
@@ -148,7 +161,7 @@ def merge_parts(directory: str, config: rlds_base.DatasetConfig, part_dirs: list
                 continue
             for path, n in zip(part.splits[split].filepaths, part.splits[split].shard_lengths):
                 dest = template.sharded_filepath(shard_index=len(lengths), num_shards=None)
-                tf.io.gfile.rename(os.fspath(path), os.fspath(dest), overwrite=True)
+                _link_or_copy(os.fspath(path), os.fspath(dest))
                 lengths.append(n)
             num_bytes += part.splits[split].num_bytes
             for key in counts:
@@ -158,8 +171,15 @@ def merge_parts(directory: str, config: rlds_base.DatasetConfig, part_dirs: list
     info.set_file_format("tfrecord")
     info.set_splits(tfds.core.SplitDict(split_infos))
     info.write_to_directory(directory)
-    for d in part_dirs:
-        tf.io.gfile.rmtree(d)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    if tf.io.gfile.exists(dst):
+        tf.io.gfile.remove(dst)
+    try:
+        os.link(src, dst)
+    except OSError:  # another filesystem, or not a local path (gs://...)
+        tf.io.gfile.copy(src, dst, overwrite=True)
 
 
 def open_dataset(directory: str) -> tfds.core.DatasetBuilder:

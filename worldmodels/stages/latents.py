@@ -15,7 +15,8 @@ from worldmodels.progress import Progress
 
 def _encode_part(cfg_json: str, rollouts_dir: str, vision_dir: str, parts_dir: str,
                  part: tuple, batch_size: int = 256) -> str:
-    """One rollouts shard encoded by V (a worker's task), written as a dataset."""
+    """One rollouts shard encoded by V (a worker's task), written as a dataset and marked done
+    when complete (an unmarked one is a killed attempt's, written again)."""
     split, start, end = part
     cfg = Config.from_json(cfg_json)
     vision = workers.cached(("vision", vision_dir), lambda: serving.load(vision_dir))
@@ -23,33 +24,46 @@ def _encode_part(cfg_json: str, rollouts_dir: str, vision_dir: str, parts_dir: s
     episodes = builder.as_dataset(split=f"{split}[{start}:{end}]").map(
         lambda ep: {**{k: v for k, v in ep.items() if k != "steps"},
                     "steps": ep["steps"].batch(1 << 30).get_single_element()})
-    part_dir = os.path.join(parts_dir, f"{split}-{start:09d}")
+    part_dir = _part_dir(parts_dir, part)
+    if tf.io.gfile.exists(part_dir):
+        tf.io.gfile.rmtree(part_dir)
     with rlds.DatasetWriter(part_dir, rlds.latents_config(cfg.vae.z_size), [split],
                             cfg.rollouts.episodes_per_shard) as writer:
         for ep in rlds.checked(episodes, rlds.split_files(builder, split)):
             writer.add(split, [_encoded_example(vision, ep, batch_size)])
+    rlds.mark_part_done(part_dir)
     return part_dir
 
 
+def _part_dir(parts_dir: str, part: tuple) -> str:
+    split, start, _ = part
+    return os.path.join(parts_dir, f"{split}-{start:09d}")
+
+
 def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str,
-                   beam_args: list[str] | None = None) -> dict:
+                   beam_args: list[str] | None = None, work_dir: str | None = None) -> dict:
     """LatentTransform: every episode of every split encoded to (mu, logvar) per step, one
-    rollouts shard per task: here (TensorFlow uses every core) or on Beam workers."""
+    rollouts shard per task: here (TensorFlow uses every core) or on Beam workers. With a
+    `work_dir`, shards a killed attempt finished there are kept, not encoded again."""
     builder = rlds.open_dataset(rollouts_dir)
     parts = []
     for split in rlds.SPLITS:
         rlds.split_files(builder, split)
         bounds = np.cumsum([0] + list(builder.info.splits[split].shard_lengths))
         parts += [(split, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
-    parts_dir = os.path.join(out_dir, "_parts")
+    parts_dir = os.path.join(work_dir, "parts") if work_dir else os.path.join(out_dir, "_parts")
+    todo = [p for p in parts if not rlds.part_done(_part_dir(parts_dir, p))]
     runner = workers.make_runner(1, 0, beam_args)
     fn = functools.partial(_encode_part, cfg.to_json(), rollouts_dir,
                            os.path.join(vision_dir, layout.SERVING_DIR), parts_dir)
     with Progress("encode", len(parts), "shard") as bar:
-        part_dirs = runner.map(fn, parts, on_result=lambda _: bar.update(1))
+        bar.update(len(parts) - len(todo))
+        runner.map(fn, todo, on_result=lambda _: bar.update(1))
     runner.close()
-    rlds.merge_parts(out_dir, rlds.latents_config(cfg.vae.z_size), part_dirs, rlds.SPLITS)
-    tf.io.gfile.rmtree(parts_dir)
+    rlds.merge_parts(out_dir, rlds.latents_config(cfg.vae.z_size),
+                     [_part_dir(parts_dir, p) for p in parts], rlds.SPLITS)
+    if not work_dir:
+        tf.io.gfile.rmtree(parts_dir)
     return {"episodes": sum(rlds.split_counts(out_dir, s)[0] for s in rlds.SPLITS),
             "steps": sum(rlds.split_counts(out_dir, s)[1] for s in rlds.SPLITS)}
 
