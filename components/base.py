@@ -1,5 +1,5 @@
-"""What every worldmodels executor shares: the config parameter, the code version, and the
-resume directory for stages that checkpoint."""
+"""What every worldmodels executor shares: the config parameter, the code fingerprint, and
+the resume directory for stages that checkpoint."""
 from __future__ import annotations
 
 import json
@@ -10,23 +10,20 @@ from tfx.types import artifact_utils
 from tfx.types.component_spec import ExecutionParameter
 
 from worldmodels import config as configlib
-from worldmodels import resume
-
-# TFX caching keys on inputs and parameters, not code: raise a component's version whenever
-# its behaviour changes so cached results from older code are not reused.
-CODE_VERSION = "1"
+from worldmodels import fingerprint, resume
 
 PARAMETERS = {
     "config": ExecutionParameter(type=str),  # Config JSON (the sections this stage uses)
-    "code_version": ExecutionParameter(type=str),
+    "code_fingerprint": ExecutionParameter(type=str),  # see worldmodels/fingerprint.py
 }
 
 
-def config_parameters(cfg: configlib.Config, sections: tuple[str, ...],
-                      code_version: str = CODE_VERSION) -> dict:
-    """The component's parameters: only its own config sections, so changing, say, the
-    evaluator threshold does not invalidate the cached rollouts."""
-    return {"config": configlib.sections_json(cfg, sections), "code_version": code_version}
+def config_parameters(cfg: configlib.Config, sections: tuple[str, ...], module: str) -> dict:
+    """The parameters of the component defined in `module`: only its own config sections, so
+    changing, say, the evaluator threshold does not invalidate the cached rollouts, and the
+    fingerprint of the code it runs, so changed code is not served cached results."""
+    return {"config": configlib.sections_json(cfg, sections),
+            "code_fingerprint": fingerprint.fingerprint(module)}
 
 
 class _Common:

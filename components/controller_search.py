@@ -49,4 +49,4 @@ class ControllerSearch(base_beam_component.BaseBeamComponent):
             vae=vae, rnn=rnn, latents=latents,
             model=channel.Channel(type=standard_artifacts.Model),
             model_run=channel.Channel(type=standard_artifacts.ModelRun),
-            **base.config_parameters(config, SECTIONS)))
+            **base.config_parameters(config, SECTIONS, __name__)))

@@ -58,4 +58,4 @@ class Evaluator(base_beam_component.BaseBeamComponent):
             agent=channel.Channel(type=standard_artifacts.Model),
             evaluation=channel.Channel(type=standard_artifacts.ModelEvaluation),
             blessing=channel.Channel(type=standard_artifacts.ModelBlessing),
-            **base.config_parameters(config, SECTIONS)))
+            **base.config_parameters(config, SECTIONS, __name__)))

@@ -36,4 +36,4 @@ class LatentTransform(base_beam_component.BaseBeamComponent):
     def __init__(self, rollouts: types.BaseChannel, vae: types.BaseChannel, config):
         super().__init__(spec=LatentTransformSpec(
             rollouts=rollouts, vae=vae, latents=channel.Channel(type=LatentSeries),
-            **base.config_parameters(config, SECTIONS)))
+            **base.config_parameters(config, SECTIONS, __name__)))

@@ -38,4 +38,4 @@ class RNNTrainer(base_component.BaseComponent):
         super().__init__(spec=RNNTrainerSpec(
             latents=latents, model=channel.Channel(type=standard_artifacts.Model),
             model_run=channel.Channel(type=standard_artifacts.ModelRun),
-            **base.config_parameters(config, SECTIONS)))
+            **base.config_parameters(config, SECTIONS, __name__)))

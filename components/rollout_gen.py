@@ -34,4 +34,4 @@ class RolloutGen(base_beam_component.BaseBeamComponent):
     def __init__(self, config):
         super().__init__(spec=RolloutGenSpec(
             rollouts=channel.Channel(type=Rollouts),
-            **base.config_parameters(config, SECTIONS)))
+            **base.config_parameters(config, SECTIONS, __name__)))

@@ -37,4 +37,4 @@ class VAETrainer(base_component.BaseComponent):
         super().__init__(spec=VAETrainerSpec(
             rollouts=rollouts, model=channel.Channel(type=standard_artifacts.Model),
             model_run=channel.Channel(type=standard_artifacts.ModelRun),
-            **base.config_parameters(config, SECTIONS)))
+            **base.config_parameters(config, SECTIONS, __name__)))

@@ -91,6 +91,6 @@ def format_rows(rows: list[dict]) -> str:
             params = row["parameters"]
             lines.append(f"{pad}  <- {row['component']} execution #{row['execution_id']} "
                          f"({row['state']}, {row['time']}{cached}) "
-                         f"code_version={params.get('code_version')} "
+                         f"code={params.get('code_fingerprint')} "
                          f"config={json.dumps(params.get('config'), sort_keys=True)}")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
-"""Progress for long stages: a tqdm bar on a terminal, plain log lines otherwise, nothing when
-quiet. WORLDMODELS_QUIET=1 silences it everywhere (the CLI's --quiet sets it)."""
+"""Progress for long stages: a tqdm bar on a terminal, plain log lines otherwise (at most one
+every WORLDMODELS_PROGRESS_SECONDS, default 10; 0 logs every update), nothing when quiet.
+WORLDMODELS_QUIET=1 silences it everywhere (the CLI's --quiet sets it)."""
 from __future__ import annotations
 
 import os
@@ -37,7 +38,7 @@ class Progress:
                                   for k, v in postfix.items())
                 print(f"[{self.desc}] {self.n}/{self.total} {self.unit} "
                       f"({now - self._start:.0f}s) {extras}".rstrip(), file=sys.stderr, flush=True)
-                self._next_log = now + 10.0
+                self._next_log = now + float(os.environ.get("WORLDMODELS_PROGRESS_SECONDS", 10))
 
     def close(self) -> None:
         if self._bar is not None:

@@ -6,12 +6,12 @@ import json
 
 from tfx.types import artifact_utils, standard_artifacts
 
-from components import base
 from components.artifacts import LatentSeries, Rollouts
 from components.evaluator import Evaluator
 from components.rollout_gen import RolloutGen, RolloutGenExecutor
 from components.vae_trainer import VAETrainer
 from worldmodels import config as configlib
+from worldmodels import fingerprint
 from worldmodels.data import rlds
 
 
@@ -20,10 +20,12 @@ def test_artifact_types_are_namespaced():
         "worldmodels.Rollouts", "worldmodels.LatentSeries")
 
 
-def test_component_parameters_hold_only_their_sections_and_a_code_version():
+def test_component_parameters_hold_only_their_sections_and_a_code_fingerprint():
     cfg = configlib.TINY
     params = RolloutGen(config=cfg).exec_properties
-    assert params["code_version"] == base.CODE_VERSION
+    assert params["code_fingerprint"] == fingerprint.fingerprint("components.rollout_gen")
+    assert params["code_fingerprint"] != VAETrainer(RolloutGen(config=cfg).outputs["rollouts"],
+                                                    cfg).exec_properties["code_fingerprint"]
     assert set(json.loads(params["config"])) == {"preset", "seed", "env", "rollouts"}
     # Changing the evaluator threshold leaves RolloutGen's and VAETrainer's parameters as they
     # were, so their cached results stay valid.
@@ -48,8 +50,8 @@ def test_rollout_gen_executor_writes_an_rlds_dataset_and_its_properties(tmp_path
                                  rollouts={"train_episodes": 2, "eval_episodes": 1})
     out = Rollouts()
     out.uri = str(tmp_path / "rollouts")
-    RolloutGenExecutor().Do({}, {"rollouts": [out]},
-                            base.config_parameters(cfg, ("env", "rollouts")))
+    context = RolloutGenExecutor.Context(stateful_working_dir=str(tmp_path / "work" / "1"))
+    RolloutGenExecutor(context).Do({}, {"rollouts": [out]}, RolloutGen(cfg).exec_properties)
     assert (out.get_int_custom_property("episodes"), out.get_int_custom_property("steps")) == (3, 36)
     assert json.loads(out.get_string_custom_property("split_names")) == ["train", "eval"]
     assert rlds.split_counts(out.uri, "train") == (2, 24)
