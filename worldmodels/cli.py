@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -197,6 +198,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_DISK_FULL = re.compile(r"No space left on device|File too large|Disk quota exceeded")
+
+
+def one_line(err: BaseException) -> str:
+    """An exception as one line: TensorFlow's op errors without their graph-node prefix and
+    op suffix, and a full disk said to be one (what was finished is kept)."""
+    tf = sys.modules.get("tensorflow")  # never imported just for this
+    text = err.message if tf and isinstance(err, tf.errors.OpError) else str(err)
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]", "", text)
+    text = " ".join(text.split()) or type(err).__name__
+    if _DISK_FULL.search(text):
+        text += " (disk full: finished work is kept; free space and run again to resume)"
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.quiet:
@@ -209,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # one line, not a traceback; --verbose keeps the traceback
         if args.verbose:
             raise
-        print(f"worldmodels: error: {err}", file=sys.stderr)
+        print(f"worldmodels: error: {one_line(err)}", file=sys.stderr)
         return 1
 
 

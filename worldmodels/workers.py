@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import tempfile
 import uuid
 
@@ -60,11 +61,13 @@ class InProcess:
 
 
 class ProcessPool:
-    """Spawned processes (TensorFlow is not fork-safe), kept for the pool's life."""
+    """Spawned processes (TensorFlow is not fork-safe), kept for the pool's life. Workers
+    ignore Ctrl-C: the parent gets it, stops them and says so in one line."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = multiprocessing.get_context("spawn").Pool(workers)
+        self._pool = multiprocessing.get_context("spawn").Pool(
+            workers, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
 
     def map(self, fn, items, on_result=None):
         results = []

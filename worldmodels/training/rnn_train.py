@@ -18,7 +18,7 @@ from worldmodels.config import RNNConfig
 from worldmodels.data import readers, rlds
 from worldmodels.models.mdnrnn import MDNRNN, mdn_loss
 from worldmodels.progress import Progress
-from worldmodels.training.vae_train import NaNLossError
+from worldmodels.training import checkpoints
 
 
 @dataclass
@@ -58,8 +58,7 @@ def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
     step = tf.Variable(0, dtype=tf.int64, trainable=False)
     ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
     manager = tf.train.CheckpointManager(ckpt, checkpoint_dir, max_to_keep=2)
-    if manager.latest_checkpoint:
-        ckpt.restore(manager.latest_checkpoint)
+    checkpoints.restore_newest(ckpt, manager)
     writer = tf.summary.create_file_writer(log_dir) if log_dir else None
 
     @tf.function
@@ -82,7 +81,7 @@ def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
             step.assign_add(1)
             n, loss = int(step.numpy()), float(total)
             if not math.isfinite(loss):
-                raise NaNLossError(f"rnn: loss is {loss} at step {n}")
+                raise checkpoints.diverged("rnn", loss, n, manager)
             if writer and (n % 10 == 0 or n == 1):
                 with writer.as_default(step=n):
                     tf.summary.scalar("loss/total", total)

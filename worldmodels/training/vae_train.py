@@ -18,10 +18,7 @@ from worldmodels.config import VAEConfig
 from worldmodels.data import readers, rlds
 from worldmodels.models.vae import ConvVAE, vae_loss
 from worldmodels.progress import Progress
-
-
-class NaNLossError(FloatingPointError):
-    """Training diverged; the message names the model and step."""
+from worldmodels.training import checkpoints
 
 
 @dataclass
@@ -76,8 +73,7 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
     step = tf.Variable(0, dtype=tf.int64, trainable=False)
     ckpt = tf.train.Checkpoint(model=trainer.model, step=step, **trainer.optimizers)
     manager = tf.train.CheckpointManager(ckpt, checkpoint_dir, max_to_keep=2)
-    if manager.latest_checkpoint:
-        ckpt.restore(manager.latest_checkpoint)
+    checkpoints.restore_newest(ckpt, manager)
     writer = tf.summary.create_file_writer(log_dir) if log_dir else None
     total_steps = per_epoch * cfg.epochs
     if cfg.max_steps:
@@ -99,7 +95,7 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
                 loss = float(losses["total"])
                 n = int(step.numpy())
                 if not math.isfinite(loss):
-                    raise NaNLossError(f"vae: loss is {loss} at step {n}")
+                    raise checkpoints.diverged(f"vae ({cfg.kind})", loss, n, manager)
                 if writer and (n % 10 == 0 or n == 1):
                     with writer.as_default(step=n):
                         for name, value in losses.items():

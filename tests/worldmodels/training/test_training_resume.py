@@ -6,11 +6,13 @@ import math
 import os
 
 import numpy as np
+import pytest
+import tensorflow as tf
 
 from worldmodels import config as configlib
 from worldmodels.data import rlds
 from worldmodels.rollout import Episode
-from worldmodels.training import rnn_train, vae_train
+from worldmodels.training import checkpoints, rnn_train, vae_train
 
 
 def write_rollouts(path: str) -> None:
@@ -99,3 +101,41 @@ def test_resumed_rnn_equals_an_uninterrupted_one(tmp_path):
     for got, want in zip(_weights(resumed.model), _weights(straight.model)):
         np.testing.assert_array_equal(got, want)
     assert resumed.eval_nll == straight.eval_nll
+
+
+def test_a_diverged_loss_names_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
+    data, ckpt = str(tmp_path / "latents"), str(tmp_path / "ckpt")
+    write_latents(data)
+    cfg = configlib.RNNConfig(hidden_units=16, batch_size=2, seq_len=4, steps=6,
+                              checkpoint_every=1, learning_rate=1e30)
+    with pytest.raises(checkpoints.NaNLossError) as err:
+        rnn_train.train_rnn(data, cfg, 0, ckpt)
+    good = os.path.join(ckpt, "ckpt-1")
+    assert str(err.value) == (f"rnn: loss is inf at step 2; the last good checkpoint, {good}, "
+                              "is kept; a lower learning rate or gradient clip usually helps")
+    reader = tf.train.load_checkpoint(good)
+    assert all(np.isfinite(reader.get_tensor(n)).all() for n in reader.get_variable_to_shape_map()
+               if reader.get_variable_to_dtype_map()[n].is_floating)
+
+
+@pytest.mark.parametrize("damage", ["truncated data", "garbage index", "garbage list"])
+def test_a_damaged_checkpoint_is_named_not_skipped(tmp_path, damage):
+    data, ckpt = str(tmp_path / "latents"), str(tmp_path / "ckpt")
+    write_latents(data)
+    cfg = configlib.RNNConfig(hidden_units=16, batch_size=2, seq_len=4, steps=2, checkpoint_every=1)
+    rnn_train.train_rnn(data, cfg, 0, ckpt)
+    newest = os.path.join(ckpt, "ckpt-2")
+    if damage == "truncated data":
+        with open(newest + ".data-00000-of-00001", "r+b") as f:
+            f.truncate(100)
+        want = f"^{newest}: damaged checkpoint .*delete its files \\(ckpt-2\\.\\*\\)"
+    elif damage == "garbage index":
+        with open(newest + ".index", "wb") as f:
+            f.write(b"garbage")
+        want = f"^{newest}: damaged checkpoint \\(file is too short to be an sstable\\)"
+    else:
+        with open(os.path.join(ckpt, "checkpoint"), "w") as f:
+            f.write("garbage {{")
+        want = f"^{ckpt}/checkpoint: unreadable list of checkpoints \\(ckpt-2 is there\\)"
+    with pytest.raises(checkpoints.CheckpointError, match=want):
+        rnn_train.train_rnn(data, configlib.RNNConfig(**{**cfg.__dict__, "steps": 4}), 0, ckpt)
