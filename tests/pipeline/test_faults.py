@@ -65,12 +65,18 @@ def test_a_full_disk_while_checkpointing_stops_in_one_line_and_a_rerun_resumes(r
     assert stages["RolloutGen"] and stages["VAETrainer"] and not stages["RNNTrainer"]
 
 
+def interruptible():
+    """A foreground command's Ctrl-C handling, also when the tests themselves run in the
+    background (a shell starts background jobs with SIGINT ignored, and Python keeps that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_cleanly_and_a_rerun_resumes_the_search(root):
     args = ["run", "--preset", "tiny", "--root", root, "--set", "controller.generations=4"]
     proc = subprocess.Popen([sys.executable, "-m", "worldmodels.cli", *args], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "WORLDMODELS_PROGRESS_SECONDS": "0"},
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=interruptible)
     stderr = []
     for line in proc.stderr:
         stderr.append(line)
