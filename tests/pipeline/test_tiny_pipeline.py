@@ -213,6 +213,51 @@ def test_corrupt_rollout_shard_gives_one_line_and_keeps_artifacts(tiny_root, tmp
     assert set(before) <= set(after)  # nothing already produced is lost
 
 
+def _output(store, component: str, key: str):
+    return store.get_artifacts_by_id(
+        [events(store, executions_by_component(store)[component][-1])["outputs"][key]])[0]
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated"])
+def test_a_damaged_rollout_shard_is_named_before_training(tiny_root, damage):
+    """A deleted or truncated shard of the cached rollouts: the re-run VAETrainer refuses it in
+    one line naming the input, its MLMD id and the shard, before training."""
+    root, _ = tiny_root
+    rollouts = _output(metadata.open_store(root), "RolloutGen", "rollouts")
+    shard = sorted(glob.glob(os.path.join(rollouts.uri, "*train*")))[0]
+    data = open(shard, "rb").read()
+    if damage == "deleted":
+        os.remove(shard)
+        problem = "missing; dataset_info.json lists 2 episode(s) in it"
+    else:
+        open(shard, "wb").write(data[:-100])
+        problem = "truncated TFRecord shard: 1 whole record(s), then one cut at byte "
+    try:
+        result = cli("run", "--preset", "tiny", "--root", root, "--set", "vae.max_steps=3")
+    finally:
+        open(shard, "wb").write(data)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"worldmodels: error: input 'rollouts' (MLMD artifact {rollouts.id}) "
+                           f"{rollouts.uri}: {shard}: {problem}")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_saved_model_is_named(tiny_root):
+    root, _ = tiny_root
+    vae = _output(metadata.open_store(root), "VAETrainer", "model")
+    graph = os.path.join(vae.uri, "Format-Serving", "saved_model.pb")
+    data = open(graph, "rb").read()
+    os.remove(graph)
+    try:  # a changed search setting re-runs ControllerSearch on the cached V
+        result = cli("run", "--preset", "tiny", "--root", root, "--set", "controller.eval_every=1")
+    finally:
+        open(graph, "wb").write(data)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"worldmodels: error: input 'vae' (MLMD artifact {vae.id}) {vae.uri}: {graph}: missing")
+
+
 def test_controller_search_resumes_after_kill(tiny_root, tmp_path):
     """Kill the run once ControllerSearch has saved generation 1 of 3; the rerun resumes there
     and ends with exactly the controller of the uninterrupted run."""

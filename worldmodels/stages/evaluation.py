@@ -7,8 +7,8 @@ import os
 import numpy as np
 
 from worldmodels import agent as agentlib
+from worldmodels import artifact_checks, layout, rollout_engine, scores, serving
 from worldmodels import env as envlib
-from worldmodels import layout, rollout_engine, scores, serving
 from worldmodels.config import Config
 from worldmodels.stages.runners import policy_runner
 
@@ -22,6 +22,9 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     """Evaluator: exports V + M + C as one agent SavedModel and scores it on
     `evaluator.episodes` fixed seeds over the worker processes. The exported agent is then
     checked against the search's policy step by step on the first seed's frames."""
+    artifact_checks.check_saved_model(vision_dir)
+    artifact_checks.check_saved_model(memory_dir)
+    artifact_checks.check_files(controller_dir, "params.npy")
     vision = serving.load(os.path.join(vision_dir, layout.SERVING_DIR))
     memory = serving.load(os.path.join(memory_dir, layout.SERVING_DIR))
     params = np.load(os.path.join(controller_dir, "params.npy"))

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from worldmodels import layout, serving, workers
+from worldmodels import artifact_checks, layout, serving, workers
 from worldmodels.config import Config
 from worldmodels.data import rlds
 from worldmodels.progress import Progress
@@ -35,6 +35,8 @@ def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str
                    beam_args: list[str] | None = None) -> dict:
     """LatentTransform: every episode of every split encoded to (mu, logvar) per step, one
     rollouts shard per task: here (TensorFlow uses every core) or on Beam workers."""
+    artifact_checks.check_dataset(rollouts_dir)
+    artifact_checks.check_saved_model(vision_dir)
     builder = rlds.open_dataset(rollouts_dir)
     parts = []
     for split in rlds.SPLITS:
