@@ -270,7 +270,7 @@ def _check_seed_ranges(sections: dict) -> None:
     if ev:
         _check("evaluator", "seed", not seedlib.overlaps_run(seed, ev.seed, ev.episodes),
                f"seeds {ev.seed:,}..{ev.seed + ev.episodes - 1:,} meet run seed {seed}'s "
-               f"tracks ({seed * seedlib.BLOCK:,}..{(seed + 1) * seedlib.BLOCK - 1:,}); "
+               f"tracks ({seedlib.block(seed).start:,}..{seedlib.block(seed).stop - 1:,}); "
                "choose another evaluator.seed or seed")
 
 

@@ -105,7 +105,8 @@ def test_dream_settings_are_checked_across_sections():
 def test_seed_ranges_are_disjoint_by_construction(seed):
     """Every use of a run's seeds has its own range; the Evaluator's tracks are outside the
     run's block or the config refuses them."""
-    cfg = configlib.PAPER.replace(seed=seed, evaluator={"seed": 10_000_000 if seed != 10 else 11_000_000})
+    evaluator_seed = seeds.EVALUATOR_DEFAULT + (seeds.BLOCK if seed == 10 else 0)
+    cfg = configlib.PAPER.replace(seed=seed, evaluator={"seed": evaluator_seed})
     cc = cfg.controller
     used = {
         "rollouts": rollout.episode_seeds(seed, "train", cfg.rollouts.train_episodes)

@@ -61,7 +61,7 @@ def window_starts(n, seq_len: int):
 def _windows(episode, seq_len: int):
     """One encoded episode -> windows of seq_len transitions (window_starts), with a mask that
     is 0 on the zero padding of an episode shorter than seq_len."""
-    steps = episode["steps"].batch(1 << 30).get_single_element()
+    steps = rlds.episode_steps(episode)
     mu, logvar = steps["observation"]["mu"], steps["observation"]["logvar"]
     n = tf.shape(mu)[0] - 1  # transitions
     index = window_starts(n, seq_len)[:, None] + tf.range(seq_len)[None, :]

@@ -22,7 +22,7 @@ def _encode_part(cfg_json: str, rollouts_dir: str, vision_dir: str, parts_dir: s
     builder = rlds.open_dataset(rollouts_dir)
     episodes = builder.as_dataset(split=f"{split}[{start}:{end}]").map(
         lambda ep: {**{k: v for k, v in ep.items() if k != "steps"},
-                    "steps": ep["steps"].batch(1 << 30).get_single_element()})
+                    "steps": rlds.episode_steps(ep)})
     part_dir = os.path.join(parts_dir, f"{split}-{start:09d}")
     with rlds.DatasetWriter(part_dir, rlds.latents_config(cfg.vae.z_size), [split],
                             cfg.rollouts.episodes_per_shard) as writer:

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from worldmodels.config import RNNConfig
 from worldmodels.data import readers, rlds
+from worldmodels.models import vae
 from worldmodels.models.mdnrnn import MDNRNN, mdn_loss
 from worldmodels.progress import Progress
 from worldmodels.training.vae_train import NaNLossError
@@ -29,7 +30,7 @@ class RNNResult:
 
 
 def _sample(mu, logvar, seed):
-    return mu + tf.exp(logvar / 2.0) * tf.random.stateless_normal(tf.shape(mu), seed)
+    return vae.sample(mu, logvar, tf.random.stateless_normal(tf.shape(mu), seed))
 
 
 def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed):
