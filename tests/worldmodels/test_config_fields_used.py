@@ -113,3 +113,18 @@ def test_every_section_is_in_some_components_cache_key():
             if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SECTIONS":
                 listed |= set(ast.literal_eval(node.value))
     assert listed == set(configlib._SECTIONS)
+
+
+def test_a_stage_reads_only_the_sections_in_its_components_cache_key():
+    """A field a stage reads but its component's parameters leave out would change the
+    stage's output behind TFX's cache, which would serve the old one."""
+    for path in (ROOT / "components").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        sections = [ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                    and getattr(n.targets[0], "id", "") == "SECTIONS"]
+        stages = [a.name for n in tree.body if isinstance(n, ast.ImportFrom)
+                  and n.module == "worldmodels.stages" for a in n.names]
+        for stage in stages:
+            stage_tree = ast.parse((ROOT / "worldmodels" / "stages" / f"{stage}.py").read_text())
+            read = {section for section, _ in _reads(stage_tree)} - {"config"}
+            assert read <= set(sections[0]), (path.name, stage, read - set(sections[0]))
