@@ -214,8 +214,10 @@ def test_corrupt_rollout_shard_gives_one_line_and_keeps_artifacts(tiny_root, tmp
 
 
 def _output(store, component: str, key: str):
-    return store.get_artifacts_by_id(
-        [events(store, executions_by_component(store)[component][-1])["outputs"][key]])[0]
+    """The output `key` of the component's newest finished execution."""
+    done = [e for e in executions_by_component(store)[component]
+            if e.last_known_state == metadata_store_pb2.Execution.COMPLETE]
+    return store.get_artifacts_by_id([events(store, done[-1])["outputs"][key]])[0]
 
 
 @pytest.mark.parametrize("damage", ["deleted", "truncated"])
