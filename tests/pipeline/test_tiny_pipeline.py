@@ -65,6 +65,13 @@ def _module(name: str) -> str:
             "ControllerSearch": "controller_search", "Evaluator": "evaluator"}[name]
 
 
+def _output(store, component: str, key: str):
+    """The output `key` of the component's newest finished execution."""
+    done = [e for e in executions_by_component(store)[component]
+            if e.last_known_state == metadata_store_pb2.Execution.COMPLETE]
+    return store.get_artifacts_by_id([events(store, done[-1])["outputs"][key]])[0]
+
+
 def test_run_prints_agent_and_score(tiny_root):
     root, result = tiny_root
     lines = result.stdout.splitlines()
@@ -118,9 +125,7 @@ def test_second_run_is_served_from_cache(tiny_root):
 
 
 def _history(root: str) -> list[dict]:
-    store = metadata.open_store(root)
-    last = executions_by_component(store)["ControllerSearch"][-1]
-    uri = store.get_artifacts_by_id([events(store, last)["outputs"]["model"]])[0].uri
+    uri = _output(metadata.open_store(root), "ControllerSearch", "model").uri
     with open(os.path.join(uri, "history.json")) as f:
         return json.load(f)
 
@@ -213,13 +218,6 @@ def test_corrupt_rollout_shard_gives_one_line_and_keeps_artifacts(tiny_root, tmp
     assert set(before) <= set(after)  # nothing already produced is lost
 
 
-def _output(store, component: str, key: str):
-    """The output `key` of the component's newest finished execution."""
-    done = [e for e in executions_by_component(store)[component]
-            if e.last_known_state == metadata_store_pb2.Execution.COMPLETE]
-    return store.get_artifacts_by_id([events(store, done[-1])["outputs"][key]])[0]
-
-
 @pytest.mark.parametrize("damage", ["deleted", "truncated"])
 def test_a_damaged_rollout_shard_is_named_before_training(tiny_root, damage):
     """A deleted or truncated shard of the cached rollouts: the re-run VAETrainer refuses it in
@@ -285,9 +283,7 @@ def test_controller_search_resumes_after_kill(tiny_root, tmp_path):
     assert run_artifact.custom_properties["resumed_from_generation"].int_value >= 1
 
     def controller(r):
-        s = metadata.open_store(r)
-        last = executions_by_component(s)["ControllerSearch"][-1]
-        uri = s.get_artifacts_by_id([events(s, last)["outputs"]["model"]])[0].uri
+        uri = _output(metadata.open_store(r), "ControllerSearch", "model").uri
         return np.load(os.path.join(uri, "params.npy"))
 
     np.testing.assert_array_equal(controller(killed_root), controller(root))
