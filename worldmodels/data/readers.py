@@ -52,20 +52,26 @@ def window_starts(n, seq_len: int):
     Evenly spread windows use every transition every epoch, mask nothing, and need no random
     state, so training stays reproducible and resumable as it was. Overlap costs no compute
     (M trains for `rnn.steps` batches, however many windows there are) and counts some steps
-    twice (paper: transitions 1..998 of 0..999)."""
+    twice in training (paper: transitions 1..998 of 0..999); evaluation masks the repeats."""
     count = tf.maximum(1, (n + seq_len - 1) // seq_len)
     span, gaps = tf.maximum(n - seq_len, 0), tf.maximum(count - 1, 1)
     return (2 * tf.range(count) * span + gaps) // (2 * gaps)  # round(i * span / gaps)
 
 
-def _windows(episode, seq_len: int):
+def _windows(episode, seq_len: int, once: bool):
     """One encoded episode -> windows of seq_len transitions (window_starts), with a mask that
-    is 0 on the zero padding of an episode shorter than seq_len."""
+    is 0 on the zero padding of an episode shorter than seq_len and, if `once`, on the steps
+    an earlier window of the episode holds, so each transition counts once."""
     steps = rlds.episode_steps(episode)
     mu, logvar = steps["observation"]["mu"], steps["observation"]["logvar"]
     n = tf.shape(mu)[0] - 1  # transitions
-    index = window_starts(n, seq_len)[:, None] + tf.range(seq_len)[None, :]
+    starts = window_starts(n, seq_len)
+    index = starts[:, None] + tf.range(seq_len)[None, :]
     pad = tf.maximum(seq_len - n, 0)
+    new = tf.ones_like(index, tf.float32)
+    if once:  # a window's steps before the previous window's end are repeats
+        covered = tf.concat([[0], starts[:-1] + seq_len], 0)
+        new = tf.cast(index >= covered[:, None], tf.float32)
 
     def cut(x):
         x = tf.concat([x, tf.zeros(tf.concat([[pad], tf.shape(x)[1:]], 0), x.dtype)], 0)
@@ -76,16 +82,18 @@ def _windows(episode, seq_len: int):
         "next_mu": cut(mu[1:]), "next_logvar": cut(logvar[1:]),
         "reward": cut(steps["reward"][:-1]),
         "done": cut(tf.cast(steps["is_terminal"][1:], tf.float32)),
-        "mask": cut(tf.ones([n], tf.float32)),
+        "mask": cut(tf.ones([n], tf.float32)) * new,
     })
 
 
 def rnn_sequences(directory: str, split: str, seq_len: int, batch_size: int,
-                  seed: int | None = 0, shuffle_buffer: int = 1000, repeat: bool = True):
+                  seed: int | None = 0, shuffle_buffer: int = 1000, repeat: bool = True,
+                  once: bool = False):
     """Batches of windows {mu, logvar, action, next_mu, next_logvar, reward, done, mask}
-    each [B, seq_len, ...]. Returns (dataset, shard files)."""
+    each [B, seq_len, ...]; once=True (evaluation) masks repeated steps so each transition
+    counts once. Returns (dataset, shard files)."""
     episodes, files = _episodes(directory, split, seed)
-    ds = episodes.flat_map(lambda ep: _windows(ep, seq_len))
+    ds = episodes.flat_map(lambda ep: _windows(ep, seq_len, once))
     if seed is not None:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:

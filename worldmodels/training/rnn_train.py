@@ -105,7 +105,7 @@ def evaluate_rnn(model: MDNRNN, latents_dir: str, cfg: RNNConfig, seed: int) -> 
     """M on the whole eval split (a fixed z sample): mean NLL per dimension and step, and
     where M has them, its reward and done heads against the real rewards and episode ends."""
     data, files = readers.rnn_sequences(latents_dir, "eval", cfg.seq_len, cfg.batch_size,
-                                        seed=None, repeat=False)
+                                        seed=None, repeat=False, once=True)
     nll_sum = weight = 0.0
     predicted, real, done_logit, done = [], [], [], []
     for i, batch in enumerate(rlds.checked(data, files)):

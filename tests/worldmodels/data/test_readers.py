@@ -72,3 +72,16 @@ def test_short_episodes_give_one_padded_window(tmp_path):
     assert (short[0]["mu"][300:] == 0).all()
     mask = np.stack([w["mask"] for w in windows])
     assert mask.sum() == 2 * 999 + 300  # fraction real (1998 + 300) / 2997, not (1000 + 300) / 2997
+
+
+@pytest.mark.parametrize("cfg, transitions", [(PAPER, 1000), (SMALL, 1000), (TINY, 80), (PAPER, 300)],
+                         ids=["paper", "small", "tiny", "short"])
+def test_evaluation_windows_count_each_transition_once(tmp_path, cfg, transitions):
+    path = str(tmp_path / "latents")
+    write_latents(path, [transitions] * 2, terminated=True)
+    data, _ = readers.rnn_sequences(path, "train", cfg.rnn.seq_len, 1, seed=None, repeat=False,
+                                    once=True)
+    counted = [w["mu"][0, :, 0][w["mask"][0] > 0] for w in ({k: v.numpy() for k, v in b.items()}
+                                                         for b in data)]
+    steps = np.sort(np.concatenate(counted))
+    np.testing.assert_array_equal(steps, np.repeat(np.arange(transitions), 2))
