@@ -2,15 +2,17 @@
 the resume directory for stages that checkpoint."""
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from typing import Any
 
 from tfx.dsl.components.base import base_beam_executor, base_executor
 from tfx.types import artifact_utils
 from tfx.types.component_spec import ExecutionParameter
 
+from worldmodels import artifact_checks, fingerprint, resume
 from worldmodels import config as configlib
-from worldmodels import fingerprint, resume
 
 PARAMETERS = {
     "config": ExecutionParameter(type=str),  # Config JSON (the sections this stage uses)
@@ -51,6 +53,19 @@ class BeamExecutor(_Common, base_beam_executor.BaseBeamExecutor):
 
     def beam_args(self) -> list[str] | None:
         return list(self._beam_pipeline_args) or None
+
+
+@contextlib.contextmanager
+def naming_inputs(input_dict: dict):
+    """A missing or damaged input artifact's one-line error gets the input's name and MLMD id."""
+    try:
+        yield
+    except artifact_checks.ArtifactError as err:
+        for key, artifacts in sorted(input_dict.items()):
+            for artifact in artifacts:
+                if os.path.normpath(artifact.uri) == os.path.normpath(err.directory):
+                    raise err.named(f"input '{key}' (MLMD artifact {artifact.id})") from None
+        raise
 
 
 def single(artifacts: list):

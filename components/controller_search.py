@@ -28,11 +28,12 @@ class ControllerSearchSpec(types.ComponentSpec):
 class ControllerSearchExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
-        result = search.search_controller(
-            self.config(exec_properties), base.single(input_dict["vae"]).uri,
-            base.single(input_dict["rnn"]).uri, model.uri, run.uri,
-            self.state_dir(input_dict, exec_properties), self.beam_args(),
-            base.single(input_dict["latents"]).uri if input_dict.get("latents") else None)
+        with base.naming_inputs(input_dict):
+            result = search.search_controller(
+                self.config(exec_properties), base.single(input_dict["vae"]).uri,
+                base.single(input_dict["rnn"]).uri, model.uri, run.uri,
+                self.state_dir(input_dict, exec_properties), self.beam_args(),
+                base.single(input_dict["latents"]).uri if input_dict.get("latents") else None)
         model.set_float_custom_property("best_eval_mean", result["best_eval_mean"])
         model.set_int_custom_property("best_eval_generation", result["best_eval_generation"])
         model.set_int_custom_property("generations", result["generations"])

@@ -29,10 +29,11 @@ class EvaluatorExecutor(base.BeamExecutor):
         agent = base.single(output_dict["agent"])
         evaluation = base.single(output_dict["evaluation"])
         blessing = base.single(output_dict["blessing"])
-        result = evaluation_stage.evaluate_agent(
-            self.config(exec_properties), base.single(input_dict["vae"]).uri,
-            base.single(input_dict["rnn"]).uri, base.single(input_dict["controller"]).uri,
-            agent.uri, evaluation.uri, self.beam_args())
+        with base.naming_inputs(input_dict):
+            result = evaluation_stage.evaluate_agent(
+                self.config(exec_properties), base.single(input_dict["vae"]).uri,
+                base.single(input_dict["rnn"]).uri, base.single(input_dict["controller"]).uri,
+                agent.uri, evaluation.uri, self.beam_args())
         for artifact in (agent, evaluation):
             artifact.set_float_custom_property("mean_return", result["mean"])
             artifact.set_float_custom_property("std_return", result["std"])

@@ -22,10 +22,11 @@ class LatentTransformSpec(types.ComponentSpec):
 class LatentTransformExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         out = base.single(output_dict["latents"])
-        counts = latents.encode_latents(
-            self.config(exec_properties), base.single(input_dict["rollouts"]).uri,
-            base.single(input_dict["vae"]).uri, out.uri, self.beam_args(),
-            self.state_dir(input_dict, exec_properties))
+        with base.naming_inputs(input_dict):
+            counts = latents.encode_latents(
+                self.config(exec_properties), base.single(input_dict["rollouts"]).uri,
+                base.single(input_dict["vae"]).uri, out.uri, self.beam_args(),
+                self.state_dir(input_dict, exec_properties))
         artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])
 
 

@@ -21,9 +21,10 @@ class RNNTrainerSpec(types.ComponentSpec):
 class RNNTrainerExecutor(base.Executor):
     def Do(self, input_dict, output_dict, exec_properties):
         model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
-        metrics = memory.train_memory(
-            self.config(exec_properties), base.single(input_dict["latents"]).uri, model.uri,
-            run.uri, self.state_dir(input_dict, exec_properties))
+        with base.naming_inputs(input_dict):
+            metrics = memory.train_memory(
+                self.config(exec_properties), base.single(input_dict["latents"]).uri, model.uri,
+                run.uri, self.state_dir(input_dict, exec_properties))
         for name, value in metrics.items():
             if isinstance(value, float):
                 model.set_float_custom_property(name, value)

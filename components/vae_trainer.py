@@ -21,9 +21,10 @@ class VAETrainerSpec(types.ComponentSpec):
 class VAETrainerExecutor(base.Executor):
     def Do(self, input_dict, output_dict, exec_properties):
         model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
-        metrics = vision.train_vision(
-            self.config(exec_properties), base.single(input_dict["rollouts"]).uri, model.uri,
-            run.uri, self.state_dir(input_dict, exec_properties))
+        with base.naming_inputs(input_dict):
+            metrics = vision.train_vision(
+                self.config(exec_properties), base.single(input_dict["rollouts"]).uri, model.uri,
+                run.uri, self.state_dir(input_dict, exec_properties))
         model.set_float_custom_property("eval_reconstruction_loss", metrics["eval_reconstruction_loss"])
         model.set_float_custom_property("eval_kl_loss", metrics["eval_kl_loss"])
         model.set_int_custom_property("steps", metrics["steps"])

@@ -1,13 +1,16 @@
 """One Config for the whole project: every number lives here once.
 
 Presets: `paper` is REFERENCE.md's settings, `small` learns on a CPU in a few hours, `tiny`
-runs end to end in minutes on 2 cores. Every field is validated on construction and an
-invalid one raises ConfigError naming it (e.g. `vae.batch_size`).
+runs end to end in minutes on 2 cores. Every field is checked on construction (a preset, a
+`--set`, a stage's config JSON) for its annotated type, then its range, so a bad value fails
+before any stage runs: ConfigError, one line naming the field, the value and what is allowed
+(e.g. `vae.batch_size: must be > 0, got 0`).
 """
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,25 +26,41 @@ def _check(section: str, name: str, ok: bool, why: str) -> None:
         raise ConfigError(f"{section}.{name}: {why}")
 
 
+# What each annotated type accepts. bool is not an int here (True would be a batch size of 1);
+# an int is a float (and is stored as one, so 300 and 300.0 give the same cache key).
+_ALLOWED = {"int": "an integer", "float": "a finite number", "str": "a string",
+            "bool": "true or false"}
+
+
+def _check_types(section: str, obj: Any) -> None:
+    """Every field of a section holds a value of its annotated type, before any range check."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if f.type == "float" and type(value) is int:
+            value = float(value)
+            object.__setattr__(obj, f.name, value)
+        ok = type(value).__name__ == f.type  # annotations are strings (future annotations)
+        if f.type == "float" and ok:
+            ok = math.isfinite(value)
+        _check(section, f.name, ok, f"must be {_ALLOWED.get(f.type, f.type)}, got {value!r}")
+
+
+def _at_least(section: str, obj: Any, low: float, *names: str) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        _check(section, name, value >= low, f"must be >= {low:g}, got {value!r}")
+
+
 def _positive(section: str, obj: Any, *names: str) -> None:
     for name in names:
         value = getattr(obj, name)
-        _check(section, name, isinstance(value, (int, float)) and not isinstance(value, bool)
-               and value > 0, f"must be a positive number, got {value!r}")
+        _check(section, name, value > 0, f"must be > 0, got {value!r}")
 
 
-def _positive_int(section: str, obj: Any, *names: str) -> None:
-    for name in names:
-        value = getattr(obj, name)
-        _check(section, name, isinstance(value, int) and not isinstance(value, bool) and value > 0,
-               f"must be a positive integer, got {value!r}")
-
-
-def _non_negative_int(section: str, obj: Any, *names: str) -> None:
-    for name in names:
-        value = getattr(obj, name)
-        _check(section, name, isinstance(value, int) and not isinstance(value, bool) and value >= 0,
-               f"must be an integer >= 0, got {value!r}")
+def _one_of(section: str, obj: Any, name: str, choices: tuple[str, ...]) -> None:
+    value = getattr(obj, name)
+    _check(section, name, value in choices,
+           f"must be one of {', '.join(choices)}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -50,9 +69,9 @@ class EnvConfig:
     max_steps: int = 1000  # CarRacing-v3 truncates at 1,000 steps
 
     def __post_init__(self):
-        _check("env", "env_id", self.env_id == "CarRacing-v3",
-               f"only CarRacing-v3 is supported, got {self.env_id!r}")
-        _positive_int("env", self, "max_steps")
+        _check_types("env", self)
+        _one_of("env", self, "env_id", ("CarRacing-v3",))
+        _positive("env", self, "max_steps")
 
 
 @dataclass(frozen=True)
@@ -64,9 +83,10 @@ class RolloutConfig:
     workers: int = 0  # processes collecting episodes; 0 = one per core
 
     def __post_init__(self):
-        _positive_int("rollouts", self, "train_episodes", "eval_episodes", "episodes_per_shard",
-                      "min_steps")
-        _non_negative_int("rollouts", self, "workers")
+        _check_types("rollouts", self)
+        _positive("rollouts", self, "train_episodes", "eval_episodes", "episodes_per_shard",
+                  "min_steps")
+        _at_least("rollouts", self, 0, "workers")
 
 
 @dataclass(frozen=True)
@@ -83,14 +103,11 @@ class VAEConfig:
     checkpoint_every: int = 1000  # batches
 
     def __post_init__(self):
-        _check("vae", "kind", self.kind in ("vae", "vae_gan"),
-               f"must be 'vae' or 'vae_gan', got {self.kind!r}")
-        _positive_int("vae", self, "z_size", "batch_size", "epochs", "shuffle_buffer",
-                      "interleave_episodes", "checkpoint_every")
-        _positive("vae", self, "learning_rate")
-        _check("vae", "kl_tolerance", self.kl_tolerance >= 0, "must be >= 0")
-        _check("vae", "max_steps", isinstance(self.max_steps, int) and self.max_steps >= 0,
-               "must be an integer >= 0")
+        _check_types("vae", self)
+        _one_of("vae", self, "kind", ("vae", "vae_gan"))
+        _positive("vae", self, "z_size", "batch_size", "epochs", "shuffle_buffer",
+                  "interleave_episodes", "checkpoint_every", "learning_rate")
+        _at_least("vae", self, 0, "kl_tolerance", "max_steps")
 
 
 @dataclass(frozen=True)
@@ -108,9 +125,9 @@ class RNNConfig:
     checkpoint_every: int = 500
 
     def __post_init__(self):
-        _positive_int("rnn", self, "hidden_units", "mixtures", "batch_size", "seq_len", "steps",
-                      "checkpoint_every")
-        _positive("rnn", self, "learning_rate", "grad_clip", "done_weight")
+        _check_types("rnn", self)
+        _positive("rnn", self, "hidden_units", "mixtures", "batch_size", "seq_len", "steps",
+                  "checkpoint_every", "learning_rate", "grad_clip", "done_weight")
 
 
 ENVIRONMENTS = ("real", "dream", "dream_then_real")
@@ -147,19 +164,13 @@ class ControllerConfig:
     dream_starts_every: int = 0
 
     def __post_init__(self):
-        _positive_int("controller", self, "population", "episodes_per_candidate", "generations",
-                      "envs_per_worker", "eval_every", "eval_episodes")
-        _check("controller", "population", self.population >= 2, "must be at least 2")
-        _non_negative_int("controller", self, "workers", "episodes_per_candidate_final",
-                          "stuck_steps")
-        _positive("controller", self, "sigma0")
-        _check("controller", "weight_decay", self.weight_decay >= 0, "must be >= 0")
-        _check("controller", "environment", self.environment in ENVIRONMENTS,
-               f"must be one of {', '.join(ENVIRONMENTS)}, got {self.environment!r}")
-        _positive_int("controller", self, "dream_episodes")
-        _non_negative_int("controller", self, "dream_generations", "dream_steps",
-                          "dream_starts_every")
-        _positive("controller", self, "dream_temperature")
+        _check_types("controller", self)
+        _at_least("controller", self, 2, "population")
+        _positive("controller", self, "episodes_per_candidate", "generations", "envs_per_worker",
+                  "eval_every", "eval_episodes", "sigma0", "dream_episodes", "dream_temperature")
+        _at_least("controller", self, 0, "workers", "episodes_per_candidate_final", "stuck_steps",
+                  "weight_decay", "dream_generations", "dream_steps", "dream_starts_every")
+        _one_of("controller", self, "environment", ENVIRONMENTS)
         if self.environment == "dream_then_real":
             _check("controller", "dream_generations",
                    0 < self.dream_generations < self.generations,
@@ -190,9 +201,9 @@ class EvaluatorConfig:
     threshold: float = 900.0  # BLESSED when the mean return reaches this
 
     def __post_init__(self):
-        _positive_int("evaluator", self, "episodes")
-        _check("evaluator", "seed", isinstance(self.seed, int) and self.seed >= 0,
-               "must be an integer >= 0")
+        _check_types("evaluator", self)
+        _positive("evaluator", self, "episodes")
+        _at_least("evaluator", self, 0, "seed")
 
 
 @dataclass(frozen=True)
@@ -207,8 +218,8 @@ class Config:
     evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
 
     def __post_init__(self):
-        _check("config", "seed", isinstance(self.seed, int) and self.seed >= 0,
-               f"must be an integer >= 0, got {self.seed!r}")
+        _check_types("config", self)
+        _at_least("config", self, 0, "seed")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -259,7 +270,7 @@ def _check_seed_ranges(sections: dict) -> None:
     if ev:
         _check("evaluator", "seed", not seedlib.overlaps_run(seed, ev.seed, ev.episodes),
                f"seeds {ev.seed:,}..{ev.seed + ev.episodes - 1:,} meet run seed {seed}'s "
-               f"tracks ({seed * seedlib.BLOCK:,}..{(seed + 1) * seedlib.BLOCK - 1:,}); "
+               f"tracks ({seedlib.block(seed).start:,}..{seedlib.block(seed).stop - 1:,}); "
                "choose another evaluator.seed or seed")
 
 
@@ -269,6 +280,8 @@ def from_dict(data: dict) -> Config:
     for key, value in data.items():
         if key in _SECTIONS:
             section = _SECTIONS[key]
+            if not isinstance(value, dict):
+                raise ConfigError(f"{key}: must be a mapping of fields, got {value!r}")
             names = {f.name for f in dataclasses.fields(section)}
             unknown = sorted(set(value) - names)
             if unknown:
@@ -278,13 +291,14 @@ def from_dict(data: dict) -> Config:
             kwargs[key] = value
         else:
             raise ConfigError(f"{key}: unknown config section")
+    cfg = Config(**kwargs)  # checks preset and seed before the checks across sections use them
     _check_seed_ranges(kwargs)
     if "controller" in kwargs and "rnn" in kwargs:  # a stage's config may hold only some sections
         environment = kwargs["controller"].environment
         _check("controller", "environment", environment == "real" or kwargs["rnn"].reward_head,
                f"{environment} scores candidates by M's predicted rewards: it needs "
                "rnn.reward_head=true")
-    return Config(**kwargs)
+    return cfg
 
 
 def sections_json(cfg: Config, sections: tuple[str, ...]) -> str:

@@ -39,8 +39,7 @@ def dream_starts(latents_dir: str, memory, every: int = 0, split: str = "train")
     V's mu and the real actions, as when C plays the real environment): dreams that branch
     off real states, short ones staying near what M was trained on."""
     builder = rlds.open_dataset(latents_dir)
-    episodes = builder.as_dataset(split=split).map(
-        lambda ep: ep["steps"].batch(1 << 30).get_single_element())
+    episodes = builder.as_dataset(split=split).map(rlds.episode_steps)
     episodes = list(rlds.checked(episodes.as_numpy_iterator(), rlds.split_files(builder, split)))
     hidden = int(memory.hidden_units)
     if not every:

@@ -20,9 +20,15 @@ def seeds(run_seed: int, use: str, start: int, count: int) -> list[int]:
     offset, size = RANGES[use]
     if start < 0 or start + count > size:
         raise ValueError(f"{use}: seeds {start}..{start + count - 1} outside its {size:,} seeds")
-    return list(range(run_seed * BLOCK + offset + start, run_seed * BLOCK + offset + start + count))
+    first = block(run_seed).start + offset + start
+    return list(range(first, first + count))
+
+
+def block(run_seed: int) -> range:
+    """Every seed run `run_seed` may use."""
+    return range(run_seed * BLOCK, (run_seed + 1) * BLOCK)
 
 
 def overlaps_run(run_seed: int, first: int, count: int) -> bool:
     """Whether seeds first .. first + count - 1 meet run `run_seed`'s block."""
-    return first < (run_seed + 1) * BLOCK and run_seed * BLOCK < first + count
+    return first < block(run_seed).stop and block(run_seed).start < first + count

@@ -3,7 +3,9 @@ run directly on temp directories (RolloutGen, real CarRacing-v3)."""
 from __future__ import annotations
 
 import json
+import os
 
+import pytest
 from tfx.types import artifact_utils, standard_artifacts
 
 from components.artifacts import LatentSeries, Rollouts
@@ -58,3 +60,36 @@ def test_rollout_gen_executor_writes_an_rlds_dataset_and_its_properties(tmp_path
     episodes = rlds.read_episode_arrays(out.uri, "eval")
     assert len(episodes) == 1 and episodes[0]["steps"]["observation"].shape == (13, 64, 64, 3)
     assert artifact_utils.get_single_instance([out]).type_name == "worldmodels.Rollouts"
+
+
+def test_a_missing_input_is_named_with_its_mlmd_id(tmp_path):
+    """Executors name the damaged input by its key and ML Metadata id, before any work."""
+    from components.evaluator import EvaluatorExecutor
+    from components.latent_transform import LatentTransformExecutor
+
+    cfg = configlib.TINY
+    rollouts = Rollouts()
+    rollouts.uri, rollouts.id = str(tmp_path / "rollouts"), 7
+    with rlds.DatasetWriter(rollouts.uri, rlds.rollouts_config(), ["train", "eval"], 2):
+        pass  # an empty dataset, intact...
+    models = {}
+    for i, key in enumerate(("vae", "rnn", "controller")):
+        models[key] = standard_artifacts.Model()
+        models[key].uri, models[key].id = str(tmp_path / key), 11 + i
+    os.makedirs(os.path.join(models["vae"].uri, "Format-Serving"))  # ...and V is no SavedModel
+    latents = LatentSeries()
+    latents.uri = str(tmp_path / "latents")
+    with pytest.raises(RuntimeError) as err:
+        LatentTransformExecutor().Do({"rollouts": [rollouts], "vae": [models["vae"]]},
+                                     {"latents": [latents]},
+                                     base.config_parameters(cfg, ("vae", "rollouts")))
+    vae = models["vae"].uri
+    assert str(err.value) == (f"input 'vae' (MLMD artifact 11) {vae}: "
+                              f"{vae}/Format-Serving/saved_model.pb: missing")
+    outputs = {"agent": [standard_artifacts.Model()], "evaluation": [standard_artifacts.ModelEvaluation()],
+               "blessing": [standard_artifacts.ModelBlessing()]}
+    with pytest.raises(RuntimeError) as err:
+        EvaluatorExecutor().Do({k: [v] for k, v in models.items()}, outputs,
+                               base.config_parameters(cfg, ("env", "controller", "evaluator")))
+    assert str(err.value).startswith(f"input 'vae' (MLMD artifact 11) {vae}: ")
+    assert not os.path.exists(latents.uri)

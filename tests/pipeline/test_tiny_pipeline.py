@@ -62,6 +62,13 @@ def _module(name: str) -> str:
             "ControllerSearch": "controller_search", "Evaluator": "evaluator"}[name]
 
 
+def _output(store, component: str, key: str):
+    """The output `key` of the component's newest finished execution."""
+    done = [e for e in executions_by_component(store)[component]
+            if e.last_known_state == metadata_store_pb2.Execution.COMPLETE]
+    return store.get_artifacts_by_id([events(store, done[-1])["outputs"][key]])[0]
+
+
 def test_run_prints_agent_and_score(tiny_root):
     root, result = tiny_root
     lines = result.stdout.splitlines()
@@ -115,9 +122,7 @@ def test_second_run_is_served_from_cache(tiny_root):
 
 
 def _history(root: str) -> list[dict]:
-    store = metadata.open_store(root)
-    last = executions_by_component(store)["ControllerSearch"][-1]
-    uri = store.get_artifacts_by_id([events(store, last)["outputs"]["model"]])[0].uri
+    uri = _output(metadata.open_store(root), "ControllerSearch", "model").uri
     with open(os.path.join(uri, "history.json")) as f:
         return json.load(f)
 
@@ -208,4 +213,44 @@ def test_corrupt_rollout_shard_gives_one_line_and_keeps_artifacts(tiny_root, tmp
     assert "Traceback" not in result.stderr
     after = sorted(glob.glob(os.path.join(root, "pipeline/*/*/*")))
     assert set(before) <= set(after)  # nothing already produced is lost
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated"])
+def test_a_damaged_rollout_shard_is_named_before_training(tiny_root, damage):
+    """A deleted or truncated shard of the cached rollouts: the re-run VAETrainer refuses it in
+    one line naming the input, its MLMD id and the shard, before training."""
+    root, _ = tiny_root
+    rollouts = _output(metadata.open_store(root), "RolloutGen", "rollouts")
+    shard = sorted(glob.glob(os.path.join(rollouts.uri, "*train*")))[0]
+    data = open(shard, "rb").read()
+    if damage == "deleted":
+        os.remove(shard)
+        problem = "missing; dataset_info.json lists 2 episode(s) in it"
+    else:
+        open(shard, "wb").write(data[:-100])
+        problem = "truncated TFRecord shard: 1 whole record(s), then one cut at byte "
+    try:
+        result = cli("run", "--preset", "tiny", "--root", root, "--set", "vae.max_steps=3")
+    finally:
+        open(shard, "wb").write(data)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"worldmodels: error: input 'rollouts' (MLMD artifact {rollouts.id}) "
+                           f"{rollouts.uri}: {shard}: {problem}")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_saved_model_is_named(tiny_root):
+    root, _ = tiny_root
+    vae = _output(metadata.open_store(root), "VAETrainer", "model")
+    graph = os.path.join(vae.uri, "Format-Serving", "saved_model.pb")
+    data = open(graph, "rb").read()
+    os.remove(graph)
+    try:  # a changed search setting re-runs ControllerSearch on the cached V
+        result = cli("run", "--preset", "tiny", "--root", root, "--set", "controller.eval_every=1")
+    finally:
+        open(graph, "wb").write(data)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"worldmodels: error: input 'vae' (MLMD artifact {vae.id}) {vae.uri}: {graph}: missing")
 

@@ -1,6 +1,13 @@
 """Config: presets, the paper's numbers, and errors that name the field."""
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
+import subprocess
+import sys
+import time
+
 import pytest
 
 from worldmodels import config as configlib
@@ -98,7 +105,8 @@ def test_dream_settings_are_checked_across_sections():
 def test_seed_ranges_are_disjoint_by_construction(seed):
     """Every use of a run's seeds has its own range; the Evaluator's tracks are outside the
     run's block or the config refuses them."""
-    cfg = configlib.PAPER.replace(seed=seed, evaluator={"seed": 10_000_000 if seed != 10 else 11_000_000})
+    evaluator_seed = seeds.EVALUATOR_DEFAULT + (seeds.BLOCK if seed == 10 else 0)
+    cfg = configlib.PAPER.replace(seed=seed, evaluator={"seed": evaluator_seed})
     cc = cfg.controller
     used = {
         "rollouts": rollout.episode_seeds(seed, "train", cfg.rollouts.train_episodes)
@@ -122,3 +130,81 @@ def test_a_range_that_would_overrun_is_refused():
         configlib.TINY.replace(controller={"generations": 10_000, "dream_episodes": 11})
     with pytest.raises(ValueError, match=r"^search: seeds "):
         seeds.seeds(0, "search", 199_999, 2)
+
+
+WRONG_TYPES = {"int": ["abc", 1.5, True, None], "float": ["abc", True, float("nan"), None],
+               "str": [3, None], "bool": ["yes", 1, None]}
+# The lowest wrong value of every field that has a range; the fields without one are listed.
+OUT_OF_RANGE = {
+    "env": {"env_id": "Pong", "max_steps": 0},
+    "rollouts": {"train_episodes": 0, "eval_episodes": 0, "episodes_per_shard": 0,
+                 "min_steps": 0, "workers": -1},
+    "vae": {"kind": "gan", "z_size": 0, "batch_size": 0, "epochs": 0, "learning_rate": 0.0,
+            "kl_tolerance": -0.5, "shuffle_buffer": 0, "interleave_episodes": 0,
+            "max_steps": -1, "checkpoint_every": 0},
+    "rnn": {"hidden_units": 0, "mixtures": 0, "batch_size": 0, "seq_len": 0, "steps": 0,
+            "learning_rate": 0.0, "grad_clip": 0.0, "done_weight": 0.0, "checkpoint_every": 0},
+    "controller": {"population": 1, "episodes_per_candidate": 0, "generations": 0,
+                   "sigma0": 0.0, "weight_decay": -0.01, "workers": -1, "envs_per_worker": 0,
+                   "eval_every": 0, "eval_episodes": 0, "episodes_per_candidate_final": -1,
+                   "stuck_steps": -1, "environment": "imagined", "dream_generations": -1,
+                   "dream_episodes": 0, "dream_temperature": 0.0, "dream_steps": -1,
+                   "dream_starts_every": -1},
+    "evaluator": {"episodes": 0, "seed": -1},
+    "config": {"seed": -1},
+}
+NO_RANGE = {"rnn.reward_head", "rnn.done_head", "evaluator.threshold", "config.preset"}
+
+
+def _every_field():
+    sections = {"config": configlib.Config, **configlib._SECTIONS}
+    return [(name, f) for name, cls in sections.items() for f in dataclasses.fields(cls)
+            if name != "config" or f.name in ("preset", "seed")]
+
+
+def _build(section: str, name: str, value):
+    if section == "config":
+        return configlib.from_dict({**json.loads(configlib.TINY.to_json()), name: value})
+    return configlib.TINY.replace(**{section: {name: value}})
+
+
+def test_every_field_has_a_range_or_is_listed_without_one():
+    names = {f"{s}.{f.name}" for s, f in _every_field()}
+    ranged = {f"{s}.{n}" for s, fields in OUT_OF_RANGE.items() for n in fields}
+    assert names == ranged | NO_RANGE and not ranged & NO_RANGE
+
+
+@pytest.mark.parametrize("section, fld", [(s, f) for s, f in _every_field()],
+                         ids=[f"{s}.{f.name}" for s, f in _every_field()])
+def test_every_field_refuses_a_wrong_type_and_an_out_of_range_value(section, fld):
+    for value in WRONG_TYPES[fld.type]:
+        allowed = configlib._ALLOWED[fld.type]
+        with pytest.raises(ConfigError) as err:
+            _build(section, fld.name, value)
+        assert str(err.value) == f"{section}.{fld.name}: must be {allowed}, got {value!r}"
+    if fld.name in OUT_OF_RANGE.get(section, {}):
+        value = OUT_OF_RANGE[section][fld.name]
+        with pytest.raises(ConfigError, match=rf"^{section}\.{fld.name}: must be .*, got "
+                                              rf"{re.escape(repr(value))}$"):
+            _build(section, fld.name, value)
+
+
+def test_an_int_is_a_float_and_kept_as_one():
+    cfg = configlib.with_overrides(configlib.TINY, ["evaluator.threshold=300"])
+    assert cfg.evaluator.threshold == 300.0 and type(cfg.evaluator.threshold) is float
+    assert cfg.to_json() == configlib.TINY.replace(evaluator={"threshold": 300.0}).to_json()
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("evaluator.threshold=abc", "evaluator.threshold: must be a finite number, got 'abc'"),
+    ("controller.weight_decay=abc", "controller.weight_decay: must be a finite number, got 'abc'"),
+    ("vae.kl_tolerance=x", "vae.kl_tolerance: must be a finite number, got 'x'"),
+])
+def test_the_cli_refuses_a_bad_value_before_any_stage(tmp_path, assignment, message):
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "worldmodels.cli", "run", "--preset", "tiny",
+                           "--root", str(tmp_path / "root"), "--set", assignment],
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", f"worldmodels: error: {message}\n")
+    assert time.monotonic() - start < 10
+    assert not (tmp_path / "root").exists()  # nothing started, nothing written

@@ -234,6 +234,11 @@ def _reason(err: tf.errors.OpError) -> str:
     return text.strip() or type(err).__name__
 
 
+def episode_steps(episode: dict) -> dict:
+    """An episode's steps dataset as tensors, all steps at once (an episode fits in memory)."""
+    return episode["steps"].batch(1 << 30).get_single_element()
+
+
 def read_episode_arrays(directory: str, split: str, limit: int | None = None) -> list[dict]:
     """Small splits, or the first `limit` episodes of a large one (tests, reports): episodes
     as numpy arrays."""
@@ -241,5 +246,5 @@ def read_episode_arrays(directory: str, split: str, limit: int | None = None) ->
     files = split_files(builder, split)
     ds = builder.as_dataset(split=split).take(-1 if limit is None else limit).map(
         lambda ep: {**{k: v for k, v in ep.items() if k != "steps"},
-                    "steps": ep["steps"].batch(1_000_000).get_single_element()})
+                    "steps": episode_steps(ep)})
     return [tfds.as_numpy(ep) for ep in checked(ds, files)]

@@ -87,8 +87,12 @@ class ConvVAE(keras.Model):
         mu, logvar = self.encode(images)
         if noise is None:
             noise = tf.random.normal(tf.shape(mu))
-        z = mu + tf.exp(logvar / 2.0) * noise
-        return self.decode(z), mu, logvar
+        return self.decode(sample(mu, logvar, noise)), mu, logvar
+
+
+def sample(mu, logvar, noise):
+    """z from the posterior N(mu, exp(logvar)) given a N(0, 1) draw (the reparameterisation)."""
+    return mu + tf.exp(logvar / 2.0) * noise
 
 
 def kl_divergence(mu, logvar):

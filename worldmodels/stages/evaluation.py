@@ -7,8 +7,8 @@ import os
 import numpy as np
 
 from worldmodels import agent as agentlib
+from worldmodels import artifact_checks, layout, rollout_engine, scores, serving
 from worldmodels import env as envlib
-from worldmodels import layout, rollout_engine, scores, serving
 from worldmodels.config import Config
 from worldmodels.stages.runners import policy_runner
 
@@ -22,6 +22,9 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     """Evaluator: exports V + M + C as one agent SavedModel and scores it on
     `evaluator.episodes` fixed seeds over the worker processes. The exported agent is then
     checked against the search's policy step by step on the first seed's frames."""
+    artifact_checks.check_saved_model(vision_dir)
+    artifact_checks.check_saved_model(memory_dir)
+    artifact_checks.check_files(controller_dir, "params.npy")
     vision = serving.load(os.path.join(vision_dir, layout.SERVING_DIR))
     memory = serving.load(os.path.join(memory_dir, layout.SERVING_DIR))
     params = np.load(os.path.join(controller_dir, "params.npy"))
@@ -31,7 +34,7 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     with policy_runner(cfg, vision_dir, memory_dir, len(seeds), beam_args) as pool:
         returns = pool.run(params[None], [rollout_engine.Job(0, s) for s in seeds])
     diff = export_action_difference(serving.load(agent_dir),
-                                    agentlib.PopulationPolicy(vision, memory), params, seeds[0], cfg)
+                                    agentlib.PopulationPolicy(vision, memory), params, seeds[:1], cfg)
     if not diff <= EXPORT_ACTION_TOLERANCE:
         raise RuntimeError(f"{agent_dir}: the exported agent's actions differ from the search's "
                            f"policy by up to {diff:.3g} on seed {seeds[0]}")
@@ -45,26 +48,33 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     return result
 
 
-def export_action_difference(agent, policy, params: np.ndarray, seed: int, cfg: Config) -> float:
-    """Largest |action difference| between the exported agent and the search's policy, both
-    fed the same frames and each its own recurrent state, along the agent's episode on `seed`
-    (first EXPORT_CHECK_STEPS steps). Returns are not compared: over 1,000 chaotic steps a
-    last-bit difference between batch sizes or CPUs can change a trajectory, not the policy."""
-    env = envlib.make_env(cfg.env.env_id, min(cfg.env.max_steps, EXPORT_CHECK_STEPS))
+def export_action_difference(agent, policy, params: np.ndarray, seeds: list[int],
+                             cfg: Config) -> float:
+    """Largest |action difference| between the exported agent and the search's policy along
+    the agent's episodes on `seeds` (first EXPORT_CHECK_STEPS steps each). The policy steps
+    all of them in one batch, as the search does; the agent steps each on its own, as `play`
+    does; both see the same frames and keep their own recurrent state. Returns are not
+    compared: over 1,000 chaotic steps a last-bit difference between batch sizes or CPUs can
+    change a trajectory, not the policy."""
+    envs = [envlib.make_env(cfg.env.env_id, min(cfg.env.max_steps, EXPORT_CHECK_STEPS))
+            for _ in seeds]
     exported = SavedAgentPolicy(agent)
-    frame, _ = env.reset(seed=seed)
-    state_a, state_p = exported.initial_state(1), policy.initial_state(1)
-    params = np.asarray(params, np.float32)[None]
-    worst, done = 0.0, False
+    frames = np.stack([env.reset(seed=seed)[0] for env, seed in zip(envs, seeds)])
+    states = [exported.initial_state(1) for _ in seeds]
+    state_p = policy.initial_state(len(seeds))
+    params = np.repeat(np.asarray(params, np.float32)[None], len(seeds), axis=0)
+    live, worst = np.ones(len(seeds), bool), 0.0
     try:
-        while not done:
-            action, *state_a = exported(frame[None], None, *state_a)
-            want, *state_p = policy(frame[None], params, *state_p)
-            worst = max(worst, float(np.abs(action - want).max()))
-            frame, _, terminated, truncated, _ = env.step(action[0])
-            done = terminated or truncated
+        while live.any():  # a finished episode keeps its last frame; its actions are ignored
+            want, *state_p = policy(frames, params, *state_p)
+            for i in np.flatnonzero(live):
+                action, *states[i] = exported(frames[i:i + 1], None, *states[i])
+                worst = max(worst, float(np.abs(action[0] - want[i]).max()))
+                frames[i], _, terminated, truncated, _ = envs[i].step(action[0])
+                live[i] = not (terminated or truncated)
     finally:
-        env.close()
+        for env in envs:
+            env.close()
     return worst
 
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from worldmodels import layout, serving, workers
+from worldmodels import artifact_checks, layout, serving, workers
 from worldmodels.config import Config
 from worldmodels.data import rlds
 from worldmodels.progress import Progress
@@ -23,7 +23,7 @@ def _encode_part(cfg_json: str, rollouts_dir: str, vision_dir: str, parts_dir: s
     builder = rlds.open_dataset(rollouts_dir)
     episodes = builder.as_dataset(split=f"{split}[{start}:{end}]").map(
         lambda ep: {**{k: v for k, v in ep.items() if k != "steps"},
-                    "steps": ep["steps"].batch(1 << 30).get_single_element()})
+                    "steps": rlds.episode_steps(ep)})
     part_dir = _part_dir(parts_dir, part)
     if tf.io.gfile.exists(part_dir):
         tf.io.gfile.rmtree(part_dir)
@@ -45,6 +45,8 @@ def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str
     """LatentTransform: every episode of every split encoded to (mu, logvar) per step, one
     rollouts shard per task: here (TensorFlow uses every core) or on Beam workers. With a
     `work_dir`, shards a killed attempt finished there are kept, not encoded again."""
+    artifact_checks.check_dataset(rollouts_dir)
+    artifact_checks.check_saved_model(vision_dir)
     builder = rlds.open_dataset(rollouts_dir)
     parts = []
     for split in rlds.SPLITS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 
-from worldmodels import layout, serving
+from worldmodels import artifact_checks, layout, serving
 from worldmodels.config import Config
 from worldmodels.training import rnn_train
 
@@ -12,6 +12,7 @@ from worldmodels.training import rnn_train
 def train_memory(cfg: Config, latents_dir: str, model_dir: str, run_dir: str,
                  checkpoint_dir: str) -> dict:
     """RNNTrainer: trains M, exports it with step and sequence signatures."""
+    artifact_checks.check_dataset(latents_dir)
     result = rnn_train.train_rnn(latents_dir, cfg.rnn, cfg.seed, checkpoint_dir, run_dir)
     serving.save_memory(result.model, os.path.join(model_dir, layout.SERVING_DIR))
     metrics = {"steps": result.steps, "train_loss": result.train_loss, "eval_nll": result.eval_nll,

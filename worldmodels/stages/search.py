@@ -9,7 +9,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from worldmodels import layout, rollout_engine, serving
+from worldmodels import artifact_checks, layout, rollout_engine, serving
 from worldmodels import seeds as seedlib
 from worldmodels.config import Config
 from worldmodels.models import controller
@@ -28,6 +28,10 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
     The state is saved in `state_dir` after every generation; a rerun resumes there. The
     output is the distribution mean that scored best on the real evaluation seeds, or, for a
     search wholly in the dream, its final mean (real scores are watched, never used)."""
+    artifact_checks.check_saved_model(vision_dir)
+    artifact_checks.check_saved_model(memory_dir)
+    if latents_dir:
+        artifact_checks.check_dataset(latents_dir)
     cc = cfg.controller
     vision = serving.load(os.path.join(vision_dir, layout.SERVING_DIR))
     memory = serving.load(os.path.join(memory_dir, layout.SERVING_DIR))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from worldmodels import layout, serving
+from worldmodels import artifact_checks, layout, serving
 from worldmodels.config import Config
 from worldmodels.training import vae_train
 
@@ -11,6 +11,7 @@ from worldmodels.training import vae_train
 def train_vision(cfg: Config, rollouts_dir: str, model_dir: str, run_dir: str,
                  checkpoint_dir: str) -> dict:
     """VAETrainer: trains V, exports it as a SavedModel with encode and decode signatures."""
+    artifact_checks.check_dataset(rollouts_dir)
     result = vae_train.train_vae(rollouts_dir, cfg.vae, cfg.seed, checkpoint_dir, run_dir)
     serving.save_vision(result.model, os.path.join(model_dir, layout.SERVING_DIR))
     return {"steps": result.steps, "train_loss": result.train_loss,

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from worldmodels.config import RNNConfig
 from worldmodels.data import readers, rlds
+from worldmodels.models import vae
 from worldmodels.models.mdnrnn import MDNRNN, mdn_loss
 from worldmodels.progress import Progress
 from worldmodels.training import checkpoints
@@ -31,7 +32,7 @@ class RNNResult:
 
 
 def _sample(mu, logvar, seed):
-    return mu + tf.exp(logvar / 2.0) * tf.random.stateless_normal(tf.shape(mu), seed)
+    return vae.sample(mu, logvar, tf.random.stateless_normal(tf.shape(mu), seed))
 
 
 def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed):
@@ -105,7 +106,7 @@ def evaluate_rnn(model: MDNRNN, latents_dir: str, cfg: RNNConfig, seed: int) -> 
     """M on the whole eval split (a fixed z sample): mean NLL per dimension and step, and
     where M has them, its reward and done heads against the real rewards and episode ends."""
     data, files = readers.rnn_sequences(latents_dir, "eval", cfg.seq_len, cfg.batch_size,
-                                        seed=None, repeat=False)
+                                        seed=None, repeat=False, once=True)
     nll_sum = weight = 0.0
     predicted, real, done_logit, done = [], [], [], []
     for i, batch in enumerate(rlds.checked(data, files)):

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from worldmodels.config import VAEConfig
 from worldmodels.models import vae_gan
-from worldmodels.models.vae import kl_divergence
+from worldmodels.models.vae import kl_divergence, sample
 
 
 class VAEGANSteps:
@@ -23,7 +23,7 @@ class VAEGANSteps:
         m = self.model
         with tf.GradientTape(persistent=True) as tape:
             mu, logvar = m.encode(images, training=True)
-            z = mu + tf.exp(logvar / 2.0) * noise
+            z = sample(mu, logvar, noise)
             recon = m.decode(z, training=True)
             prior = m.decode(tf.random.normal(tf.shape(z)), training=True)
             real_logits, real_features = m.discriminate(images, training=True)

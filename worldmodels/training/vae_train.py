@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from worldmodels.config import VAEConfig
 from worldmodels.data import readers, rlds
-from worldmodels.models.vae import ConvVAE, vae_loss
+from worldmodels.models.vae import ConvVAE, kl_divergence, sample, vae_loss
 from worldmodels.progress import Progress
 from worldmodels.training import checkpoints
 
@@ -47,7 +47,7 @@ class VAESteps:
             total, r_loss, kl_loss = vae_loss(images, recon, mu, logvar, self.kl_tolerance)
         grads = tape.gradient(total, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        z = mu + tf.exp(logvar / 2.0) * noise
+        z = sample(mu, logvar, noise)
         return {"total": total, "reconstruction": r_loss, "kl": kl_loss}, recon, z
 
 
@@ -131,6 +131,6 @@ def evaluate_vae(model, rollouts_dir: str, cfg: VAEConfig) -> tuple[float, float
         mu, logvar = model.encode(images)
         recon = model.decode(mu)
         r_sum += float(tf.reduce_sum(tf.square(images - recon)))
-        kl_sum += float(tf.reduce_sum(-0.5 * tf.reduce_sum(1 + logvar - mu**2 - tf.exp(logvar), -1)))
+        kl_sum += float(tf.reduce_sum(kl_divergence(mu, logvar)))
         count += int(images.shape[0])
     return r_sum / max(count, 1), kl_sum / max(count, 1)

@@ -98,7 +98,7 @@ def test_vae_frames_cover_every_frame_once(dataset):
                                np.sort(want.reshape(len(want), -1).sum(1)), rtol=1e-6)
 
 
-def test_rnn_windows_shift_targets_and_mask_padding(tmp_path):
+def test_rnn_windows_shift_targets_end_inside_the_episode_and_mask_padding(tmp_path):
     path = str(tmp_path / "latents")
     mu = np.arange(6 * 32, dtype=np.float32).reshape(6, 32)  # 6 frames: 5 transitions
     steps = {"observation": {"mu": mu, "logvar": np.zeros_like(mu)},
@@ -111,10 +111,16 @@ def test_rnn_windows_shift_targets_and_mask_padding(tmp_path):
         writer.add("train", [example])
         writer.add("eval", [example])
     data, _ = readers.rnn_sequences(path, "train", 4, 2, seed=None, repeat=False)
-    batch = next(iter(data))
+    batch = next(iter(data))  # windows of transitions 0..3 and 1..4, both inside the episode
     assert batch["mu"].shape == (2, 4, 32)
-    np.testing.assert_array_equal(batch["mask"].numpy(), [[1, 1, 1, 1], [1, 0, 0, 0]])
+    np.testing.assert_array_equal(batch["mask"].numpy(), np.ones((2, 4)))
     np.testing.assert_array_equal(batch["next_mu"].numpy()[0, :3], batch["mu"].numpy()[0, 1:])
-    np.testing.assert_array_equal(batch["mu"].numpy()[1, 0], mu[4])
-    assert (batch["mu"].numpy()[1, 1:] == 0).all()
-    np.testing.assert_array_equal(batch["done"].numpy()[1], [1, 0, 0, 0])
+    np.testing.assert_array_equal(batch["mu"].numpy()[1], mu[1:5])
+    np.testing.assert_array_equal(batch["next_mu"].numpy()[1], mu[2:6])
+    np.testing.assert_array_equal(batch["done"].numpy(), [[0, 0, 0, 0], [0, 0, 0, 1]])
+    data, _ = readers.rnn_sequences(path, "train", 8, 1, seed=None, repeat=False)
+    batch = next(iter(data))  # shorter than seq_len: one window, zero-padded and masked
+    np.testing.assert_array_equal(batch["mask"].numpy(), [[1, 1, 1, 1, 1, 0, 0, 0]])
+    np.testing.assert_array_equal(batch["mu"].numpy()[0, :5], mu[:5])
+    assert (batch["mu"].numpy()[0, 5:] == 0).all()
+    np.testing.assert_array_equal(batch["done"].numpy()[0], [0, 0, 0, 0, 1, 0, 0, 0])

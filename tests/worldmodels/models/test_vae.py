@@ -95,3 +95,15 @@ def test_checkpoint_of_the_stock_layers_loads(tmp_path):
     tf.train.Checkpoint(decoder=model.decoder).read(path).assert_existing_objects_matched()
     z = tf.random.stateless_normal((4, 32), seed=(10, 11))
     np.testing.assert_allclose(model.decode(z).numpy(), stock_decoder(z).numpy(), atol=1e-5)
+
+
+def test_the_kl_and_the_posterior_sample_are_written_once():
+    """models/vae.py defines them; V's training, its evaluation, the VAE/GAN and M's
+    training import them (a second copy once drifted unnoticed: Z's exp(logvar) bug)."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[3] / "worldmodels"
+    pattern = re.compile(r"tf\.exp\(\s*logvar|\b1(\.0)? \+ logvar")
+    where = sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if pattern.search(p.read_text()))
+    assert where == ["models/vae.py"]
