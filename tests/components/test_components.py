@@ -8,6 +8,7 @@ import os
 import pytest
 from tfx.types import artifact_utils, standard_artifacts
 
+from components import base
 from components.artifacts import LatentSeries, Rollouts
 from components.evaluator import Evaluator
 from components.rollout_gen import RolloutGen, RolloutGenExecutor
@@ -79,10 +80,11 @@ def test_a_missing_input_is_named_with_its_mlmd_id(tmp_path):
     os.makedirs(os.path.join(models["vae"].uri, "Format-Serving"))  # ...and V is no SavedModel
     latents = LatentSeries()
     latents.uri = str(tmp_path / "latents")
+    context = LatentTransformExecutor.Context(stateful_working_dir=str(tmp_path / "work" / "1"))
     with pytest.raises(RuntimeError) as err:
-        LatentTransformExecutor().Do({"rollouts": [rollouts], "vae": [models["vae"]]},
-                                     {"latents": [latents]},
-                                     base.config_parameters(cfg, ("vae", "rollouts")))
+        LatentTransformExecutor(context).Do(
+            {"rollouts": [rollouts], "vae": [models["vae"]]}, {"latents": [latents]},
+            base.config_parameters(cfg, ("vae", "rollouts"), "components.latent_transform"))
     vae = models["vae"].uri
     assert str(err.value) == (f"input 'vae' (MLMD artifact 11) {vae}: "
                               f"{vae}/Format-Serving/saved_model.pb: missing")
@@ -90,6 +92,7 @@ def test_a_missing_input_is_named_with_its_mlmd_id(tmp_path):
                "blessing": [standard_artifacts.ModelBlessing()]}
     with pytest.raises(RuntimeError) as err:
         EvaluatorExecutor().Do({k: [v] for k, v in models.items()}, outputs,
-                               base.config_parameters(cfg, ("env", "controller", "evaluator")))
+                               base.config_parameters(cfg, ("env", "controller", "evaluator"),
+                                                      "components.evaluator"))
     assert str(err.value).startswith(f"input 'vae' (MLMD artifact 11) {vae}: ")
     assert not os.path.exists(latents.uri)
