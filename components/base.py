@@ -14,7 +14,7 @@ from worldmodels import resume
 
 # TFX caching keys on inputs and parameters, not code: raise a component's version whenever
 # its behaviour changes so cached results from older code are not reused.
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 
 PARAMETERS = {
     "config": ExecutionParameter(type=str),  # Config JSON (the sections this stage uses)
@@ -54,6 +54,11 @@ class BeamExecutor(_Common, base_beam_executor.BaseBeamExecutor):
 
     def beam_args(self) -> list[str] | None:
         return list(self._beam_pipeline_args) or None
+
+
+def record_workers(artifact, worker_ids: list[str]) -> None:
+    """Which worker ran each shard or episode, so lineage shows where the work went."""
+    artifact.set_string_custom_property("worker_ids", json.dumps(worker_ids))
 
 
 def single(artifacts: list):

@@ -26,6 +26,7 @@ class LatentTransformExecutor(base.BeamExecutor):
             self.config(exec_properties), base.single(input_dict["rollouts"]).uri,
             base.single(input_dict["vae"]).uri, out.uri, self.beam_args())
         artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])
+        base.record_workers(out, counts["worker_ids"])
 
 
 class LatentTransform(base_beam_component.BaseBeamComponent):

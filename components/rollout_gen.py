@@ -24,6 +24,7 @@ class RolloutGenExecutor(base.BeamExecutor):
         counts = rollouts.generate_rollouts(self.config(exec_properties), out.uri,
                                           self.beam_args())
         artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])
+        base.record_workers(out, counts["worker_ids"])
 
 
 class RolloutGen(base_beam_component.BaseBeamComponent):

@@ -34,7 +34,8 @@ def _encode_part(cfg_json: str, rollouts_dir: str, vision_dir: str, parts_dir: s
 def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str,
                    beam_args: list[str] | None = None) -> dict:
     """LatentTransform: every episode of every split encoded to (mu, logvar) per step, one
-    rollouts shard per task: here (TensorFlow uses every core) or on Beam workers."""
+    rollouts shard per task: here (TensorFlow uses every core) or on Beam workers.
+    `worker_ids` names the worker of each shard."""
     builder = rlds.open_dataset(rollouts_dir)
     parts = []
     for split in rlds.SPLITS:
@@ -51,7 +52,8 @@ def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str
     rlds.merge_parts(out_dir, rlds.latents_config(cfg.vae.z_size), part_dirs, rlds.SPLITS)
     tf.io.gfile.rmtree(parts_dir)
     return {"episodes": sum(rlds.split_counts(out_dir, s)[0] for s in rlds.SPLITS),
-            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in rlds.SPLITS)}
+            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in rlds.SPLITS),
+            "worker_ids": runner.last_workers}
 
 
 def _encoded_example(vision, ep: dict, batch_size: int) -> dict:

@@ -32,7 +32,8 @@ def _write_rollout_part(cfg_json: str, parts_dir: str, part: tuple) -> tuple[str
 def generate_rollouts(cfg: Config, out_dir: str, beam_args: list[str] | None = None) -> dict:
     """RolloutGen: Brownian-explorer episodes, train and eval splits, as an RLDS dataset.
     Each shard is collected and written by a worker (local process or Beam worker), then the
-    shards are joined in seed order. Episode ids number the seeds: train first, then eval."""
+    shards are joined in seed order. Episode ids number the seeds: train first, then eval.
+    `worker_ids` names the worker of each shard."""
     rc = cfg.rollouts
     parts, first_id = [], 0
     for split, n in (("train", rc.train_episodes), ("eval", rc.eval_episodes)):
@@ -49,4 +50,5 @@ def generate_rollouts(cfg: Config, out_dir: str, beam_args: list[str] | None = N
     rlds.merge_parts(out_dir, rlds.rollouts_config(), [d for d, _ in results], rlds.SPLITS)
     tf.io.gfile.rmtree(parts_dir)
     return {"episodes": sum(rlds.split_counts(out_dir, s)[0] for s in rlds.SPLITS),
-            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in rlds.SPLITS)}
+            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in rlds.SPLITS),
+            "worker_ids": runner.last_workers}
