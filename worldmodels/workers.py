@@ -4,7 +4,8 @@ elsewhere).
 
 All three expose `map(fn, items) -> results in item order`; `fn` is a picklable function of one
 item. After a `map`, `last_workers` names the worker that ran each item (cluster.worker_id),
-so stages can record where their shards and candidates ran. Workers build their environments and load V and M once (cached per process), and
+so stages can record where their shards and candidates ran, and `last_seconds` holds each
+item's time in its worker, so a map's overhead can be told from its compute. Workers build their environments and load V and M once (cached per process), and
 results never depend on where an item ran: episodes are fully determined by their seeds and
 the engine's model calls are batch-invariant.
 """
@@ -17,6 +18,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import time
 import uuid
 
 import numpy as np
@@ -47,15 +49,18 @@ def cached(key, build):
 
 
 def traced(fn, item):
-    """fn(item), and the worker that ran it."""
-    return cluster.worker_id(), fn(item)
+    """fn(item), the worker that ran it and the seconds it took there."""
+    start = time.perf_counter()
+    result = fn(item)
+    return cluster.worker_id(), time.perf_counter() - start, result
 
 
-def _collect(runner, pairs, on_result) -> list:
-    """Results in item order from (worker, result) pairs; the workers go to last_workers."""
-    runner.last_workers, results = [], []
-    for worker, result in pairs:
+def _collect(runner, traces, on_result) -> list:
+    """Results in item order from `traced` triples; workers and seconds go to the runner."""
+    runner.last_workers, runner.last_seconds, results = [], [], []
+    for worker, seconds, result in traces:
         runner.last_workers.append(worker)
+        runner.last_seconds.append(seconds)
         results.append(result)
         if on_result:
             on_result(result)
@@ -130,12 +135,12 @@ class BeamMap:
         finally:
             if self.dask:  # the DaskRunner opens a client per pipeline and leaves it open
                 result.client.close()
-        pairs = []
+        traces = []
         for i in range(len(items)):
             with tf.io.gfile.GFile(os.path.join(out, f"{i:08d}.pkl"), "rb") as f:
-                pairs.append(pickle.load(f))
+                traces.append(pickle.load(f))
         tf.io.gfile.rmtree(out)
-        return _collect(self, pairs, on_result)
+        return _collect(self, traces, on_result)
 
     def close(self, abort: bool = False):
         if self._own_tmp:
@@ -167,10 +172,16 @@ def chunks(n: int, parts: int) -> list[range]:
 
 @functools.lru_cache(maxsize=None)
 def _set_threads(threads: int) -> None:
+    """TensorFlow's thread count for this worker process. A long-lived cluster worker whose
+    TensorFlow already ran an earlier stage's task keeps its count: TensorFlow cannot change
+    it after start-up, and results do not depend on it."""
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass
 
 
 def _policy_and_envs(env_id, max_steps, count, vision_dir, memory_dir):

@@ -49,3 +49,14 @@ def test_workers_are_counted_and_threaded_workers_refused():
                       dashboard_address=None) as local:
         with pytest.raises(ValueError, match="has 2 threads; start workers with `--nthreads 1`"):
             cluster.worker_count(["--runner=DaskRunner", f"--dask_client_address={local.scheduler_address}"])
+
+
+def test_the_cli_ends_in_one_line_when_the_scheduler_does_not_answer(tmp_path):
+    from tests.pipeline.runs import cli
+
+    result = cli("run", "--root", str(tmp_path), "--runner", "beam", "--beam-arg=--runner=DaskRunner",
+                 "--beam-arg=--dask_client_address=127.0.0.1:1", "--beam-arg=--dask_connection_timeout=1")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "worldmodels: error: --dask_client_address=127.0.0.1:1: no Dask scheduler reached")
+    assert "Traceback" not in result.stderr
