@@ -5,9 +5,10 @@ elsewhere).
 All three expose `map(fn, items) -> results in item order`; `fn` is a picklable function of one
 item. After a `map`, `last_workers` names the worker that ran each item (cluster.worker_id),
 so stages can record where their shards and candidates ran, and `last_seconds` holds each
-item's time in its worker, so a map's overhead can be told from its compute. Workers build their environments and load V and M once (cached per process), and
-results never depend on where an item ran: episodes are fully determined by their seeds and
-the engine's model calls are batch-invariant.
+item's time in its worker, so a map's overhead can be told from its compute. Workers build
+their environments and load V and M once (cached per process), and results never depend on
+where an item ran: episodes are fully determined by their seeds and the engine's model calls
+are batch-invariant.
 """
 from __future__ import annotations
 
