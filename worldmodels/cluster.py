@@ -58,7 +58,10 @@ def worker_count(beam_args: list[str]) -> int:
     if not flag:
         raise ValueError("--runner=DaskRunner: give --beam-arg=--dask_client_address=HOST:PORT of "
                          "a running `dask scheduler` (or --beam-arg=--dask_scheduler_file=FILE)")
-    timeout = int(_option(beam_args, "dask_connection_timeout") or CONNECT_TIMEOUT_S)
+    try:
+        timeout = int(_option(beam_args, "dask_connection_timeout") or CONNECT_TIMEOUT_S)
+    except ValueError:
+        raise ValueError("--dask_connection_timeout: not a whole number of seconds") from None
     try:
         workers = asyncio.run(_scheduler_workers(_address(beam_args), timeout))
     except Exception as err:  # noqa: BLE001  (refused, timed out, not a scheduler: one line)
