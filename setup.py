@@ -16,6 +16,7 @@ setup(
         "tensorflow>=2.16,<2.17",
         "ml-metadata>=1.16,<1.17",
         "apache-beam[gcp]",
+        "dask[distributed]",
         "dill",
         "tensorflow-datasets>=4.9,<5",
         "gymnasium[box2d]>=1.0,<2",

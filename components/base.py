@@ -68,5 +68,10 @@ def naming_inputs(input_dict: dict):
         raise
 
 
+def record_workers(artifact, worker_ids: list[str]) -> None:
+    """Which worker ran each shard or episode, so lineage shows where the work went."""
+    artifact.set_string_custom_property("worker_ids", json.dumps(worker_ids))
+
+
 def single(artifacts: list):
     return artifact_utils.get_single_instance(artifacts)

@@ -40,6 +40,7 @@ class EvaluatorExecutor(base.BeamExecutor):
             for name in ("iqm", "iqm_ci_low", "iqm_ci_high"):
                 artifact.set_float_custom_property(f"{name}_return", result[name])
             artifact.set_int_custom_property("episodes", len(result["returns"]))
+            base.record_workers(artifact, result["worker_ids"])
         verdict = "BLESSED" if result["blessed"] else "NOT_BLESSED"
         os.makedirs(blessing.uri, exist_ok=True)
         open(os.path.join(blessing.uri, verdict), "w").close()

@@ -28,6 +28,7 @@ class LatentTransformExecutor(base.BeamExecutor):
                 base.single(input_dict["vae"]).uri, out.uri, self.beam_args(),
                 self.state_dir(input_dict, exec_properties))
         artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])
+        base.record_workers(out, counts["worker_ids"])
 
 
 class LatentTransform(base_beam_component.BaseBeamComponent):

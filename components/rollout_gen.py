@@ -25,6 +25,7 @@ class RolloutGenExecutor(base.BeamExecutor):
                                             self.beam_args(),
                                             self.state_dir(input_dict, exec_properties))
         artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])
+        base.record_workers(out, counts["worker_ids"])
 
 
 class RolloutGen(base_beam_component.BaseBeamComponent):

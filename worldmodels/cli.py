@@ -50,6 +50,20 @@ def _quiet_libraries(verbose: bool) -> None:
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
+def _beam_args(given: list[str], root: str) -> list[str]:
+    """The user's Beam arguments (the DirectRunner on every core by default); a Dask
+    cluster's scheduler must answer, with single-threaded workers, before the first stage."""
+    from worldmodels import cluster
+
+    beam_args = cluster.resolve(given or DEFAULT_BEAM_ARGS)
+    if cluster.is_dask(beam_args):
+        try:
+            cluster.worker_count(beam_args)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    return cluster.with_shared_temp(beam_args, root)
+
+
 def cmd_run(args) -> int:
     from worldmodels import config as configlib, metadata, root_lock
 
@@ -62,6 +76,7 @@ def cmd_run(args) -> int:
     _quiet_libraries(args.verbose)
     if args.beam_arg and args.runner != "beam":
         raise UsageError("--beam-arg: only with --runner beam")
+    beam_args = _beam_args(args.beam_arg, root) if args.runner == "beam" else []
     with root_lock.hold(root, wait=args.wait):
         print(f"worldmodels: running the {cfg.preset} pipeline under {root} ({args.runner} "
               "runner)", file=sys.stderr)
@@ -69,8 +84,7 @@ def cmd_run(args) -> int:
         if args.runner == "beam":
             from pipeline import beam_runner
 
-            beam_runner.run(cfg, root, args.beam_arg or DEFAULT_BEAM_ARGS,
-                            enable_cache=not args.no_cache)
+            beam_runner.run(cfg, root, beam_args, enable_cache=not args.no_cache)
         else:
             from pipeline import local_runner
 
@@ -97,8 +111,10 @@ def cmd_compile(args) -> int:
     _quiet_libraries(args.verbose)
     from pipeline import kubeflow_runner
 
+    from worldmodels import cluster
+
     path = kubeflow_runner.compile_pipeline(cfg, args.output, args.pipeline_root, args.image,
-                                            args.beam_arg or None)
+                                            cluster.resolve(args.beam_arg) or None)
     print(f"pipeline spec: {path} (image {args.image}, pipeline root {args.pipeline_root})")
     return 0
 
@@ -143,8 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "the components (default: local)")
     run.add_argument("--beam-arg", action="append", default=[], metavar="ARG",
                      help="a Beam pipeline argument, repeatable, e.g. "
-                          "--beam-arg=--direct_num_workers=2 (default with --runner beam: the "
-                          "DirectRunner, multi_processing, one worker per core)")
+                          "--beam-arg=--direct_num_workers=2, or --beam-arg=--runner=DaskRunner "
+                          "--beam-arg=--dask_client_address=HOST:PORT for a Dask cluster "
+                          "(default with --runner beam: the DirectRunner, multi_processing, one "
+                          "worker per core)")
     run.add_argument("--vae-kind", choices=("vae", "vae_gan"), default=None,
                      help="train V as the paper's VAE or as a VAE/GAN (default: the preset's, vae)")
     run.add_argument("--seed", type=int, default=None, help="override the preset's seed")

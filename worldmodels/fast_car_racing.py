@@ -95,10 +95,15 @@ def covers_window(xs, ys, margin: int = 16) -> bool:
 
 def flip_rows(src, dst) -> None:
     """dst := pygame.transform.flip(src, False, True), for surfaces of one size and format,
-    without allocating (and zeroing) a new surface each frame."""
-    rows = [np.frombuffer(surface.get_buffer(), np.uint8).reshape(surface.get_height(), -1)
-            for surface in (src, dst)]
-    rows[1][:] = rows[0][::-1]
+    without allocating (and zeroing) a new surface each frame.
+
+    A surface stays locked while a view of its buffer lives, so the views are deleted before
+    returning: a sampling profiler (Dask workers run one) can hold this frame, and its locals,
+    after the return, and the next blit on `dst` would then fail."""
+    src_rows = np.frombuffer(src.get_buffer(), np.uint8).reshape(src.get_height(), -1)
+    dst_rows = np.frombuffer(dst.get_buffer(), np.uint8).reshape(dst.get_height(), -1)
+    dst_rows[:] = src_rows[::-1]
+    del src_rows, dst_rows
 
 
 class FastCarRacing(CarRacing):

@@ -1,10 +1,14 @@
 """Where the environment-bound work runs: this process, local worker processes (one per core
-by default), or Beam workers (DirectRunner here; Dataflow, Flink or Spark elsewhere).
+by default), or Beam workers (DirectRunner or a Dask cluster here; Dataflow, Flink or Spark
+elsewhere).
 
 All three expose `map(fn, items) -> results in item order`; `fn` is a picklable function of one
-item. Workers build their environments and load V and M once (cached per process), and
-results never depend on where an item ran: episodes are fully determined by their seeds and
-the engine's model calls are batch-invariant.
+item. After a `map`, `last_workers` names the worker that ran each item (cluster.worker_id),
+so stages can record where their shards and candidates ran, and `last_seconds` holds each
+item's time in its worker, so a map's overhead can be told from its compute. Workers build
+their environments and load V and M once (cached per process), and results never depend on
+where an item ran: episodes are fully determined by their seeds and the engine's model calls
+are batch-invariant.
 """
 from __future__ import annotations
 
@@ -16,12 +20,13 @@ import pickle
 import shutil
 import signal
 import tempfile
+import time
 import uuid
 
 import numpy as np
 
+from worldmodels import cluster, rollout_engine
 from worldmodels import env as envlib
-from worldmodels import rollout_engine
 
 # Starting a local worker costs a few seconds (TensorFlow's import); below this much work,
 # auto mode stays in this process.
@@ -45,16 +50,30 @@ def cached(key, build):
     return _CACHE[key]
 
 
+def traced(fn, item):
+    """fn(item), the worker that ran it and the seconds it took there."""
+    start = time.perf_counter()
+    result = fn(item)
+    return cluster.worker_id(), time.perf_counter() - start, result
+
+
+def _collect(runner, traces, on_result) -> list:
+    """Results in item order from `traced` triples; workers and seconds go to the runner."""
+    runner.last_workers, runner.last_seconds, results = [], [], []
+    for worker, seconds, result in traces:
+        runner.last_workers.append(worker)
+        runner.last_seconds.append(seconds)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return results
+
+
 class InProcess:
     workers = 1
 
     def map(self, fn, items, on_result=None):
-        results = []
-        for item in items:
-            results.append(fn(item))
-            if on_result:
-                on_result(results[-1])
-        return results
+        return _collect(self, (traced(fn, item) for item in items), on_result)
 
     def close(self, abort: bool = False):
         pass
@@ -70,12 +89,8 @@ class ProcessPool:
             workers, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
 
     def map(self, fn, items, on_result=None):
-        results = []
-        for result in self._pool.imap(fn, list(items)):
-            results.append(result)
-            if on_result:
-                on_result(result)
-        return results
+        return _collect(self, self._pool.imap(functools.partial(traced, fn), list(items)),
+                        on_result)
 
     def close(self, abort: bool = False):
         if abort:
@@ -87,19 +102,24 @@ class ProcessPool:
 
 class BeamMap:
     """One Beam pipeline per `map` call. Results come back through files under Beam's
-    --temp_location (which every worker must reach: a GCS path on Dataflow), or a local
-    temporary directory for the DirectRunner."""
+    --temp_location (which every worker must reach: a GCS path on Dataflow, a shared disk on a
+    Dask cluster), or a local temporary directory.
+
+    On a Dask cluster (cluster.py) the workers are the cluster's worker processes, which live
+    on between `map` calls, so what they cache (environments, V and M) is built once."""
 
     def __init__(self, beam_args: list[str]):
         from apache_beam.options.pipeline_options import (DirectOptions, GoogleCloudOptions,
                                                           PipelineOptions)
 
-        self.beam_args = list(beam_args)
+        self.beam_args = cluster.resolve(beam_args)
+        self.dask = cluster.is_dask(self.beam_args)
         options = PipelineOptions(self.beam_args)
         self._own_tmp = not options.view_as(GoogleCloudOptions).temp_location
         self.tmp_dir = (tempfile.mkdtemp(prefix="worldmodels-beam-") if self._own_tmp
                         else options.view_as(GoogleCloudOptions).temp_location)
-        self.workers = options.view_as(DirectOptions).direct_num_workers or 1
+        self.workers = (cluster.worker_count(self.beam_args) if self.dask
+                        else options.view_as(DirectOptions).direct_num_workers or 1)
 
     def map(self, fn, items, on_result=None):
         import apache_beam as beam
@@ -108,18 +128,23 @@ class BeamMap:
         items = list(items)
         out = os.path.join(self.tmp_dir, uuid.uuid4().hex)
         tf.io.gfile.makedirs(out)
-        with beam.Pipeline(argv=self.beam_args) as p:
-            _ = (p | beam.Create(list(enumerate(items)))
-                 | beam.Reshuffle()
-                 | beam.Map(_apply_and_save, fn, out))
-        results = []
+        args = cluster.partition_args(self.beam_args, len(items)) if self.dask else self.beam_args
+        p = beam.Pipeline(argv=args)
+        _ = (p | beam.Create(list(enumerate(items)))
+             | beam.Reshuffle()
+             | beam.Map(_apply_and_save, fn, out))
+        result = p.run()
+        try:
+            result.wait_until_finish()
+        finally:
+            if self.dask:  # the DaskRunner opens a client per pipeline and leaves it open
+                result.client.close()
+        traces = []
         for i in range(len(items)):
             with tf.io.gfile.GFile(os.path.join(out, f"{i:08d}.pkl"), "rb") as f:
-                results.append(pickle.load(f))
-            if on_result:
-                on_result(results[-1])
+                traces.append(pickle.load(f))
         tf.io.gfile.rmtree(out)
-        return results
+        return _collect(self, traces, on_result)
 
     def close(self, abort: bool = False):
         if self._own_tmp:
@@ -131,7 +156,7 @@ def _apply_and_save(indexed_item, fn, out: str) -> None:
 
     index, item = indexed_item
     with tf.io.gfile.GFile(os.path.join(out, f"{index:08d}.pkl"), "wb") as f:
-        pickle.dump(fn(item), f)
+        pickle.dump(traced(fn, item), f)
 
 
 def make_runner(workers: int, env_steps: int, beam_args: list[str] | None = None):
@@ -151,10 +176,16 @@ def chunks(n: int, parts: int) -> list[range]:
 
 @functools.lru_cache(maxsize=None)
 def _set_threads(threads: int) -> None:
+    """TensorFlow's thread count for this worker process. A long-lived cluster worker whose
+    TensorFlow already ran an earlier stage's task keeps its count: TensorFlow cannot change
+    it after start-up, and results do not depend on it."""
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass
 
 
 def _policy_and_envs(env_id, max_steps, count, vision_dir, memory_dir):
@@ -196,11 +227,12 @@ def run_dream_chunk(setup: tuple, task) -> tuple[np.ndarray, np.ndarray]:
 class _JobRunner:
     """Jobs split into one contiguous chunk per worker, each chunk with only the controller
     parameters its jobs use; results in job order. `steps` counts the environment (or model)
-    steps of every run so far."""
+    steps of every run so far; `job_workers` names the worker of each job of the last run."""
 
     def __init__(self, runner, fn):
         self.runner, self._fn = runner, fn
         self.steps = 0
+        self.job_workers: list[str] = []
 
     def run(self, params: np.ndarray, jobs: list[rollout_engine.Job]) -> np.ndarray:
         """Each job's return, in job order."""
@@ -213,6 +245,8 @@ class _JobRunner:
             tasks.append((params[used], [dataclasses.replace(j, params_index=remap[j.params_index])
                                          for j in chunk]))
         results = self.runner.map(self._fn, tasks)
+        self.job_workers = [worker for worker, (returns, _) in zip(self.runner.last_workers, results)
+                            for _ in returns]
         if not results:
             return np.zeros(0)
         self.steps += int(sum(lengths.sum() for _, lengths in results))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 from worldmodels import workers
 
@@ -30,3 +31,13 @@ def test_beam_map_returns_results_in_item_order_and_cleans_up():
     runner.close()
     assert not os.path.exists(runner.tmp_dir)
     assert workers.InProcess().map(square, [3]) == [9]
+
+
+def test_every_runner_names_the_worker_of_each_item():
+    runner = workers.InProcess()
+    runner.map(square, [1, 2])
+    assert runner.last_workers == [f"{socket.gethostname()}:{os.getpid()}"] * 2
+    beam = workers.BeamMap(["--direct_num_workers=1"])
+    beam.map(square, [1, 2])
+    beam.close()
+    assert len(beam.last_workers) == 2 and all(":" in w for w in beam.last_workers)

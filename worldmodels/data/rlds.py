@@ -132,9 +132,15 @@ def part_done(part_dir: str) -> bool:
     return tf.io.gfile.exists(os.path.join(part_dir, PART_DONE))
 
 
-def mark_part_done(part_dir: str) -> None:
+def mark_part_done(part_dir: str, worker: str) -> None:
+    """Marks the part complete, naming the worker that wrote it (kept across resumes)."""
     with tf.io.gfile.GFile(os.path.join(part_dir, PART_DONE), "w") as f:
-        f.write("")
+        f.write(worker)
+
+
+def part_worker(part_dir: str) -> str:
+    with tf.io.gfile.GFile(os.path.join(part_dir, PART_DONE)) as f:
+        return f.read()
 
 
 def merge_parts(directory: str, config: rlds_base.DatasetConfig, part_dirs: list[str],

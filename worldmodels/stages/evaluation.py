@@ -21,7 +21,8 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
                    model_dir: str, evaluation_dir: str, beam_args: list[str] | None = None) -> dict:
     """Evaluator: exports V + M + C as one agent SavedModel and scores it on
     `evaluator.episodes` fixed seeds over the worker processes. The exported agent is then
-    checked against the search's policy step by step on the first seed's frames."""
+    checked against the search's policy step by step on the first seed's frames. Returns
+    evaluation.json's content and `worker_ids`, the worker of each episode."""
     artifact_checks.check_saved_model(vision_dir)
     artifact_checks.check_saved_model(memory_dir)
     artifact_checks.check_files(controller_dir, "params.npy")
@@ -33,6 +34,7 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     seeds = [cfg.evaluator.seed + i for i in range(cfg.evaluator.episodes)]
     with policy_runner(cfg, vision_dir, memory_dir, len(seeds), beam_args) as pool:
         returns = pool.run(params[None], [rollout_engine.Job(0, s) for s in seeds])
+        worker_ids = pool.job_workers
     diff = export_action_difference(serving.load(agent_dir),
                                     agentlib.PopulationPolicy(vision, memory), params, seeds[:1], cfg)
     if not diff <= EXPORT_ACTION_TOLERANCE:
@@ -45,7 +47,7 @@ def evaluate_agent(cfg: Config, vision_dir: str, memory_dir: str, controller_dir
     os.makedirs(evaluation_dir, exist_ok=True)
     with open(os.path.join(evaluation_dir, "evaluation.json"), "w") as f:
         json.dump(result, f, indent=1)
-    return result
+    return {**result, "worker_ids": worker_ids}
 
 
 def export_action_difference(agent, policy, params: np.ndarray, seeds: list[int],

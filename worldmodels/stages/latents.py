@@ -7,7 +7,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from worldmodels import artifact_checks, layout, serving, workers
+from worldmodels import artifact_checks, cluster, layout, serving, workers
 from worldmodels.config import Config
 from worldmodels.data import rlds
 from worldmodels.progress import Progress
@@ -31,7 +31,7 @@ def _encode_part(cfg_json: str, rollouts_dir: str, vision_dir: str, parts_dir: s
                             cfg.rollouts.episodes_per_shard) as writer:
         for ep in rlds.checked(episodes, rlds.split_files(builder, split)):
             writer.add(split, [_encoded_example(vision, ep, batch_size)])
-    rlds.mark_part_done(part_dir)
+    rlds.mark_part_done(part_dir, cluster.worker_id())
     return part_dir
 
 
@@ -44,7 +44,8 @@ def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str
                    beam_args: list[str] | None = None, work_dir: str | None = None) -> dict:
     """LatentTransform: every episode of every split encoded to (mu, logvar) per step, one
     rollouts shard per task: here (TensorFlow uses every core) or on Beam workers. With a
-    `work_dir`, shards a killed attempt finished there are kept, not encoded again."""
+    `work_dir`, shards a killed attempt finished there are kept, not encoded again.
+    `worker_ids` names the worker of each shard."""
     artifact_checks.check_dataset(rollouts_dir)
     artifact_checks.check_saved_model(vision_dir)
     builder = rlds.open_dataset(rollouts_dir)
@@ -67,7 +68,8 @@ def encode_latents(cfg: Config, rollouts_dir: str, vision_dir: str, out_dir: str
     if not work_dir:
         tf.io.gfile.rmtree(parts_dir)
     return {"episodes": sum(rlds.split_counts(out_dir, s)[0] for s in rlds.SPLITS),
-            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in rlds.SPLITS)}
+            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in rlds.SPLITS),
+            "worker_ids": [rlds.part_worker(_part_dir(parts_dir, p)) for p in parts]}
 
 
 def _encoded_example(vision, ep: dict, batch_size: int) -> dict:

@@ -7,7 +7,7 @@ import os
 import tensorflow as tf
 
 from worldmodels import env as envlib
-from worldmodels import rollout, workers
+from worldmodels import cluster, rollout, workers
 from worldmodels.config import Config
 from worldmodels.data import rlds
 from worldmodels.progress import Progress
@@ -29,7 +29,7 @@ def _write_rollout_part(cfg_json: str, parts_dir: str, part: tuple) -> tuple[str
             episode = rollout.collect_episode(env, seed)
             if episode.length >= cfg.rollouts.min_steps:
                 writer.add(split, [rlds.episode_example(episode, first_id + i, cfg.env.env_id)])
-    rlds.mark_part_done(part_dir)
+    rlds.mark_part_done(part_dir, cluster.worker_id())
     return part_dir, len(seeds)
 
 
@@ -45,7 +45,8 @@ def generate_rollouts(cfg: Config, out_dir: str, beam_args: list[str] | None = N
     shards are joined in seed order. Episode ids number the seeds: train first, then eval.
 
     With a `work_dir` (the executor's resumable working directory) the shards are written
-    there and those a killed attempt finished are kept, not collected again."""
+    there and those a killed attempt finished are kept, not collected again. `worker_ids`
+    names the worker of each shard."""
     rc = cfg.rollouts
     parts, first_id = [], 0
     for split, n in (("train", rc.train_episodes), ("eval", rc.eval_episodes)):
@@ -67,4 +68,5 @@ def generate_rollouts(cfg: Config, out_dir: str, beam_args: list[str] | None = N
     if not work_dir:
         tf.io.gfile.rmtree(parts_dir)
     return {"episodes": sum(rlds.split_counts(out_dir, s)[0] for s in rlds.SPLITS),
-            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in rlds.SPLITS)}
+            "steps": sum(rlds.split_counts(out_dir, s)[1] for s in rlds.SPLITS),
+            "worker_ids": [rlds.part_worker(_part_dir(parts_dir, p)) for p in parts]}

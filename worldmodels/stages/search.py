@@ -63,10 +63,17 @@ def search_controller(cfg: Config, vision_dir: str, memory_dir: str, model_dir: 
                                   cc.episodes_at(generation))
             runner, patience = pool, cc.stuck_steps
         jobs = rollout_engine.population_jobs(len(solutions), seeds, patience)
-        return rollout_engine.mean_returns(runner.run(solutions, jobs), len(solutions))
+        returns = runner.run(solutions, jobs)
+        candidate_workers[:] = ["+".join(sorted({w for j, w in zip(jobs, runner.job_workers)
+                                                 if j.params_index == p}))
+                                for p in range(len(solutions))]
+        return rollout_engine.mean_returns(returns, len(solutions))
+
+    candidate_workers: list[str] = []  # fitness's, for on_generation
 
     def on_generation(s: cmaes.CMASearch, stats: cmaes.GenerationStats) -> None:
         started = time.time()
+        stats.workers = tuple(candidate_workers)
         if (stats.generation + 1) % cc.eval_every == 0 or stats.generation + 1 == cc.generations:
             returns = pool.run(s.mean_params()[None], [rollout_engine.Job(0, x) for x in eval_seeds])
             stats.eval_mean, stats.eval_std = float(returns.mean()), float(returns.std())

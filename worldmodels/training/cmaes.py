@@ -39,6 +39,7 @@ class GenerationStats:
     elapsed_s: float = 0.0  # wall time of the whole search so far, evaluations included
     environment: str = "real"  # where the candidates were scored: real | dream
     dream_steps: int = 0  # M steps of the whole search's dreams so far
+    workers: tuple = ()  # the worker(s) that played each candidate's episodes or dreams
 
 
 class CMASearch:

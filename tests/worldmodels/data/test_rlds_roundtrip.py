@@ -2,7 +2,6 @@
 corrupt or truncated shard's error names the file."""
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
