@@ -68,8 +68,15 @@ def test_rnn_trains_checkpoints_and_resumes(tmp_path):
     assert second.eval_nll < first.eval_nll  # it learns the fixed latent series
 
 
-def _weights(model) -> list[np.ndarray]:
-    return [v.numpy() for v in model.weights]
+def straight_and_resumed(train, data: str, cfg, stopped_cfg, tmp_path):
+    """The same training straight, and stopped early (`stopped_cfg`) then resumed with `cfg`;
+    asserts their weights are equal bit for bit."""
+    straight = train(data, cfg, 0, str(tmp_path / "a"))
+    train(data, stopped_cfg, 0, str(tmp_path / "b"))
+    resumed = train(data, cfg, 0, str(tmp_path / "b"))
+    for got, want in zip(resumed.model.weights, straight.model.weights):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    return straight, resumed
 
 
 def test_resumed_vae_equals_an_uninterrupted_one(tmp_path):
@@ -79,13 +86,10 @@ def test_resumed_vae_equals_an_uninterrupted_one(tmp_path):
     write_rollouts(data)
     cfg = configlib.VAEConfig(batch_size=4, epochs=1, shuffle_buffer=64, interleave_episodes=3,
                               checkpoint_every=100)
-    straight = vae_train.train_vae(data, cfg, 0, str(tmp_path / "a"))
-    vae_train.train_vae(data, configlib.VAEConfig(**{**cfg.__dict__, "max_steps": 3}), 0,
-                        str(tmp_path / "b"))
-    resumed = vae_train.train_vae(data, cfg, 0, str(tmp_path / "b"))
+    straight, resumed = straight_and_resumed(
+        vae_train.train_vae, data, cfg, configlib.VAEConfig(**{**cfg.__dict__, "max_steps": 3}),
+        tmp_path)
     assert resumed.steps == straight.steps == 6  # 27 frames // 4
-    for got, want in zip(_weights(resumed.model), _weights(straight.model)):
-        np.testing.assert_array_equal(got, want)
     assert resumed.train_loss == straight.train_loss
 
 
@@ -94,12 +98,9 @@ def test_resumed_rnn_equals_an_uninterrupted_one(tmp_path):
     write_latents(data)
     cfg = configlib.RNNConfig(hidden_units=16, batch_size=2, seq_len=4, steps=7,
                               checkpoint_every=100)
-    straight = rnn_train.train_rnn(data, cfg, 0, str(tmp_path / "a"))
-    rnn_train.train_rnn(data, configlib.RNNConfig(**{**cfg.__dict__, "steps": 3}), 0,
-                        str(tmp_path / "b"))
-    resumed = rnn_train.train_rnn(data, cfg, 0, str(tmp_path / "b"))
-    for got, want in zip(_weights(resumed.model), _weights(straight.model)):
-        np.testing.assert_array_equal(got, want)
+    straight, resumed = straight_and_resumed(
+        rnn_train.train_rnn, data, cfg, configlib.RNNConfig(**{**cfg.__dict__, "steps": 3}),
+        tmp_path)
     assert resumed.eval_nll == straight.eval_nll
 
 
