@@ -28,5 +28,5 @@ setup(
         "pillow",
     ],
     extras_require={"test": ["pytest", "nbclient", "nbformat", "ipykernel"]},
-    entry_points={"console_scripts": ["worldmodels=worldmodels.cli:main"]},
+    entry_points={"console_scripts": ["worldmodels=pipeline.cli:main"]},
 )

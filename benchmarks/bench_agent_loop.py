@@ -33,6 +33,23 @@ def bare_steps_per_s(envs, seeds, rng) -> float:
     return steps / (time.perf_counter() - start)
 
 
+class Counting:
+    """The population policy, counting the environment steps it acts for."""
+
+    def __init__(self, policy):
+        self.policy, self.steps = policy, 0
+
+    def reset(self, slots: int) -> None:
+        self.policy.reset(slots)
+
+    def begin(self, slot: int, job) -> None:
+        self.policy.begin(slot, job)
+
+    def act(self, frames: np.ndarray, slots) -> np.ndarray:
+        self.steps += len(frames)
+        return self.policy.act(frames, slots)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--envs", type=int, default=64)
@@ -40,33 +57,30 @@ def main() -> int:
     parser.add_argument("--episodes", type=int, default=128)
     args = parser.parse_args()
     common.one_tf_thread()
-    from worldmodels import agent, env as envlib, rollout_engine, serving
+    from worldmodels.engine import episodes
+    from worldmodels.engine.policies import WorldModel
+    from worldmodels.env import car_racing
+    from worldmodels.env.factory import make_env
+    from worldmodels.export import serving
 
     with tempfile.TemporaryDirectory() as tmp:
-        vision_dir, memory_dir = common.untrained_world_model(tmp)
-        policy = agent.PopulationPolicy(serving.load(vision_dir), serving.load(memory_dir))
-        envs = [envlib.make_env(max_steps=args.steps) for _ in range(args.envs)]
+        vae_dir, rnn_dir = common.untrained_world_model(tmp)
+        model = WorldModel(serving.load(vae_dir), serving.load(rnn_dir))
+        envs = [make_env(max_steps=args.steps) for _ in range(args.envs)]
         seeds = list(range(args.episodes))
         rng = np.random.default_rng(0)
         params = rng.normal(0, 0.1, (args.episodes, 867)).astype(np.float32)
-        jobs = [rollout_engine.Job(i, s) for i, s in enumerate(seeds)]
-        rollout_engine.run_jobs(policy, params[:2], jobs[:2], envs[:2])  # trace the model once
+        jobs = [episodes.Job(i, s) for i, s in enumerate(seeds)]
+        episodes.play_jobs(envs[:2], model.policy(params[:2]), jobs[:2])  # trace the model once
         bare = bare_steps_per_s(envs, seeds, rng)
-        counted = {"steps": 0}
-
-        class Counting:
-            initial_state = policy.initial_state
-
-            def __call__(self, frames, p, h, c):
-                counted["steps"] += len(frames)
-                return policy(frames, p, h, c)
-
+        counting = Counting(model.policy(params))
         start = time.perf_counter()
-        rollout_engine.run_jobs(Counting(), params, jobs, envs)
-        loop = counted["steps"] / (time.perf_counter() - start)
-    ok = common.table(f"Agent in the loop ({args.envs} environments, {envlib.ENV_ID} via make_env, "
-                      "one core)", [("bare environment, random actions", bare),
-                                    ("V + M + C acting (ControllerSearch)", loop)],
+        episodes.play_jobs(envs, counting, jobs)
+        loop = counting.steps / (time.perf_counter() - start)
+    ok = common.table(f"Agent in the loop ({args.envs} environments, {car_racing.ENV_ID} via "
+                      "make_env, one core)",
+                      [("bare environment, random actions", bare),
+                       ("V + M + C acting (ControllerSearch)", loop)],
                       "steps/s", "ratio agent/bare", loop / bare, 0.8)
     return 0 if ok else 1
 

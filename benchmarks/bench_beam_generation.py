@@ -14,18 +14,19 @@ import common
 import numpy as np
 
 
-def generation_seconds(workers: int, vision_dir: str, memory_dir: str, args) -> tuple[float, np.ndarray]:
-    from worldmodels import rollout_engine, workers as workerlib
+def generation_seconds(workers: int, vae_dir: str, rnn_dir: str, args) -> tuple[float, np.ndarray]:
+    from worldmodels.engine import episodes
+    from worldmodels.engine.scorers import RealScorer
+    from worldmodels.runtime import pools
 
-    runner = workerlib.BeamMap(["--direct_running_mode=multi_processing",
-                                f"--direct_num_workers={workers}"])
-    policy = workerlib.PolicyRunner(runner, "CarRacing-v3", args.steps, vision_dir, memory_dir,
-                                    args.envs)
-    params = np.random.default_rng(0).normal(0, 0.1, (args.population, 867))
-    jobs = rollout_engine.population_jobs(args.population, list(range(args.episodes)))
-    start = time.perf_counter()
-    returns = policy.run(params, jobs)
-    return time.perf_counter() - start, returns
+    pool = pools.BeamPool(["--direct_running_mode=multi_processing",
+                           f"--direct_num_workers={workers}"])
+    with RealScorer(pool, "CarRacing-v3", args.steps, vae_dir, rnn_dir, args.envs) as scorer:
+        params = np.random.default_rng(0).normal(0, 0.1, (args.population, 867))
+        jobs = episodes.population_jobs(args.population, list(range(args.episodes)))
+        start = time.perf_counter()
+        returns = scorer.score(params, jobs)
+        return time.perf_counter() - start, returns
 
 
 def main() -> int:
@@ -36,9 +37,9 @@ def main() -> int:
     parser.add_argument("--envs", type=int, default=32, help="environments per worker")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        vision_dir, memory_dir = common.untrained_world_model(tmp)
-        one, returns_one = generation_seconds(1, vision_dir, memory_dir, args)
-        two, returns_two = generation_seconds(2, vision_dir, memory_dir, args)
+        vae_dir, rnn_dir = common.untrained_world_model(tmp)
+        one, returns_one = generation_seconds(1, vae_dir, rnn_dir, args)
+        two, returns_two = generation_seconds(2, vae_dir, rnn_dir, args)
     print("same returns with 1 and 2 Beam workers:", bool(np.array_equal(returns_one, returns_two)))
     ok = common.table(f"One CMA-ES generation on Beam (population {args.population} x {args.episodes} "
                       f"episodes of <= {args.steps} steps)",

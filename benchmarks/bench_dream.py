@@ -25,17 +25,23 @@ def main() -> int:
     parser.add_argument("--envs", type=int, default=64, help="real environments per worker")
     args = parser.parse_args()
     common.one_tf_thread()
-    from worldmodels import agent, dream, env as envlib, rollout_engine, serving
+    from worldmodels.engine import dream, episodes
+    from worldmodels.engine.policies import WorldModel
+    from worldmodels.env.factory import make_env
+    from worldmodels.export import serving
 
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
-        vision_dir, memory_dir = common.untrained_world_model(tmp)
-        memory = serving.load(memory_dir)
-        dim = int(memory.z_size) + int(memory.hidden_units)
+        vae_dir, rnn_dir = common.untrained_world_model(tmp)
+        rnn = serving.load(rnn_dir)
+        z_size, hidden = int(rnn.z_size), int(rnn.hidden_units)
+        dim = z_size + hidden
         params = rng.normal(0, 0.1, (args.population, dim * 3 + 3)).astype(np.float32)
-        starts = rng.normal(size=(100, int(memory.z_size))).astype(np.float32)
+        zeros = np.zeros((100, hidden), np.float32)  # M's state where a real episode begins
+        starts = dream.Starts(rng.normal(size=(100, z_size)).astype(np.float32), zeros,
+                              zeros.copy())
 
-        dreams = dream.DreamPolicy(memory)
+        dreams = dream.DreamPolicy(rnn)
         rows = np.repeat(params, args.dreams, axis=0)
         seeds = list(range(len(rows)))
         dreams.returns(rows[:2], seeds[:2], starts, 2, 1.0)  # trace once
@@ -43,14 +49,13 @@ def main() -> int:
         dreams.returns(rows, seeds, starts, args.steps, 1.0)
         dream_rate = len(rows) * args.steps / (time.perf_counter() - start)
 
-        policy = agent.PopulationPolicy(serving.load(vision_dir), memory)
-        envs = [envlib.make_env(max_steps=args.steps) for _ in range(args.envs)]
-        jobs = [rollout_engine.Job(i % args.population, i) for i in range(args.envs)]
-        rollout_engine.run_jobs(policy, params, jobs[:2], envs[:2])  # trace once
-        lengths = np.zeros(len(jobs), np.int64)
+        model = WorldModel(serving.load(vae_dir), rnn)
+        envs = [make_env(max_steps=args.steps) for _ in range(args.envs)]
+        jobs = [episodes.Job(i % args.population, i) for i in range(args.envs)]
+        episodes.play_jobs(envs[:2], model.policy(params), jobs[:2])  # trace once
         start = time.perf_counter()
-        rollout_engine.run_jobs(policy, params, jobs, envs, lengths=lengths)
-        real_rate = lengths.sum() / (time.perf_counter() - start)
+        played = episodes.play_jobs(envs, model.policy(params), jobs)
+        real_rate = played.steps.sum() / (time.perf_counter() - start)
     ok = common.table(
         f"Dream vs real, one core ({args.population} candidates x {args.dreams} dreams; "
         f"{args.envs} real environments; {args.steps} steps each)",

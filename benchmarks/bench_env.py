@@ -22,7 +22,7 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     import gymnasium as gym
-    from worldmodels.fast_car_racing import ENV_ID, register
+    from worldmodels.env.fast_car_racing import ENV_ID, register
 
     register()
     envs = {"stock CarRacing-v3": gym.make("CarRacing-v3"), ENV_ID: gym.make(ENV_ID)}

@@ -24,21 +24,21 @@ import numpy as np
 GOAL = 0.05
 
 
-def generation(runner, vision_dir: str, memory_dir: str, args, params, warm: bool):
+def generation(pool, vae_dir: str, rnn_dir: str, args, params, warm: bool):
     """(wall seconds, longest task seconds in a worker, returns) of one generation."""
-    from worldmodels import rollout_engine, workers as workerlib
+    from worldmodels.engine import episodes
+    from worldmodels.engine.scorers import RealScorer
 
-    with workerlib.PolicyRunner(runner, "CarRacing-v3", args.steps, vision_dir, memory_dir,
-                                args.envs) as pool:
+    with RealScorer(pool, "CarRacing-v3", args.steps, vae_dir, rnn_dir, args.envs) as scorer:
         if warm:  # as after the search's first generation: every worker holds V and M
-            few = [rollout_engine.Job(i, 10**6 + i) for i in range(runner.workers)]
-            pool.run(params[:runner.workers], few)
-            while len(set(pool.job_workers)) < runner.workers:
-                pool.run(params[:runner.workers], few)
-        jobs = rollout_engine.population_jobs(args.population, [0])
+            few = [episodes.Job(i, 10**6 + i) for i in range(pool.workers)]
+            scorer.score(params[:pool.workers], few)
+            while len(set(scorer.job_workers)) < pool.workers:
+                scorer.score(params[:pool.workers], few)
+        jobs = episodes.population_jobs(args.population, [0])
         start = time.perf_counter()
-        returns = pool.run(params, jobs)
-        return time.perf_counter() - start, max(runner.last_seconds), returns
+        returns = scorer.score(params, jobs)
+        return time.perf_counter() - start, max(pool.last_seconds), returns
 
 
 def main() -> int:
@@ -50,20 +50,20 @@ def main() -> int:
     os.environ.update(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")  # one core a worker
     from distributed import LocalCluster
 
-    from worldmodels import workers as workerlib
+    from worldmodels.runtime import pools
 
     params = np.random.default_rng(0).normal(0, 0.1, (args.population, 867)).astype(np.float32)
     with tempfile.TemporaryDirectory() as tmp:
-        vision_dir, memory_dir = common.untrained_world_model(tmp)
+        vae_dir, rnn_dir = common.untrained_world_model(tmp)
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster:
-            dask = workerlib.BeamMap(["--runner=DaskRunner",
-                                      f"--dask_client_address={cluster.scheduler_address}"])
-            dask_wall, dask_task, dask_returns = generation(dask, vision_dir, memory_dir, args,
+            dask = pools.BeamPool(["--runner=DaskRunner",
+                                   f"--dask_client_address={cluster.scheduler_address}"])
+            dask_wall, dask_task, dask_returns = generation(dask, vae_dir, rnn_dir, args,
                                                           params, warm=True)
-        direct = workerlib.BeamMap(["--direct_running_mode=multi_processing",
-                                    "--direct_num_workers=2"])
-        direct_wall, direct_task, direct_returns = generation(direct, vision_dir, memory_dir,
+        direct = pools.BeamPool(["--direct_running_mode=multi_processing",
+                                 "--direct_num_workers=2"])
+        direct_wall, direct_task, direct_returns = generation(direct, vae_dir, rnn_dir,
                                                               args, params, warm=False)
     print("same returns on both runners:", bool(np.array_equal(dask_returns, direct_returns)))
     print(f"\nOne generation, population {args.population} x 1 episode of <= {args.steps} steps, "

@@ -13,15 +13,16 @@ import common
 import numpy as np
 
 
-def throughput(workers: int, vision_dir: str, memory_dir: str, args, params, jobs) -> tuple[float, np.ndarray]:
-    from worldmodels import rollout_engine, workers as workerlib
+def throughput(workers: int, vae_dir: str, rnn_dir: str, args, params, jobs) -> tuple[float, np.ndarray]:
+    from worldmodels.engine import episodes
+    from worldmodels.engine.scorers import RealScorer
+    from worldmodels.runtime import pools
 
-    runner = workerlib.InProcess() if workers == 1 else workerlib.ProcessPool(workers)
-    with workerlib.PolicyRunner(runner, "CarRacing-v3", args.steps, vision_dir, memory_dir,
-                                args.envs) as pool:
-        pool.run(params[:workers], [rollout_engine.Job(i, 10**6 + i) for i in range(workers)])
+    pool = pools.InProcess() if workers == 1 else pools.ProcessPool(workers)
+    with RealScorer(pool, "CarRacing-v3", args.steps, vae_dir, rnn_dir, args.envs) as scorer:
+        scorer.score(params[:workers], [episodes.Job(i, 10**6 + i) for i in range(workers)])
         start = time.perf_counter()
-        returns = pool.run(params, jobs)
+        returns = scorer.score(params, jobs)
         elapsed = time.perf_counter() - start
     return len(jobs) * args.steps / elapsed, returns
 
@@ -33,14 +34,14 @@ def main() -> int:
     parser.add_argument("--envs", type=int, default=32, help="environments per worker")
     args = parser.parse_args()
     common.one_tf_thread()  # the in-process single worker gets one core, like each of the two
-    from worldmodels import rollout_engine
+    from worldmodels.engine import episodes
 
     with tempfile.TemporaryDirectory() as tmp:
-        vision_dir, memory_dir = common.untrained_world_model(tmp)
+        vae_dir, rnn_dir = common.untrained_world_model(tmp)
         params = np.random.default_rng(0).normal(0, 0.1, (args.episodes, 867)).astype(np.float32)
-        jobs = [rollout_engine.Job(i, i) for i in range(args.episodes)]
-        one, returns_one = throughput(1, vision_dir, memory_dir, args, params, jobs)
-        two, returns_two = throughput(2, vision_dir, memory_dir, args, params, jobs)
+        jobs = [episodes.Job(i, i) for i in range(args.episodes)]
+        one, returns_one = throughput(1, vae_dir, rnn_dir, args, params, jobs)
+        two, returns_two = throughput(2, vae_dir, rnn_dir, args, params, jobs)
     print("same returns with 1 and 2 workers:", bool(np.array_equal(returns_one, returns_two)))
     ok = common.table(f"Rollout throughput, {args.episodes} episodes of <= {args.steps} steps "
                       "(approximate: episodes that end early count as full)",

@@ -33,24 +33,31 @@ class Timed:
             self.totals[self.name] = self.totals.get(self.name, 0.0) + time.perf_counter() - start
 
 
-def model_split(vision, memory, batch: int, repeats: int = 30) -> dict:
+class TimedPolicy:
+    """A batched policy of the episode loop whose `act` (the model call) is Timed."""
+
+    def __init__(self, policy, totals: dict, name: str):
+        self.reset, self.begin = policy.reset, policy.begin
+        self.act = Timed(policy.act, totals, name)
+
+
+def model_split(vae, rnn, batch: int, repeats: int = 30) -> dict:
     """Seconds per call of V (preprocess + encode), C and M alone, on `batch` environments."""
     import tensorflow as tf
 
-    from worldmodels import agent
-    from worldmodels.models import controller
+    from worldmodels.models import controller, world_model
 
     rng = np.random.default_rng(0)
     frames = tf.constant(rng.integers(0, 256, (batch, 96, 96, 3), dtype=np.uint8))
-    hid = int(memory.hidden_units)
+    hid = int(rnn.hidden_units)
     h = c = tf.zeros([batch, hid])
     w, b = controller.unflatten(rng.normal(0, 0.1, (batch, 867)).astype(np.float32), 32 + hid)
     mu = tf.zeros([batch, 32])
     action = tf.zeros([batch, 3])
     parts = {
-        "V (crop, resize, encode)": tf.function(lambda f: vision.encode(agent.preprocess(f))["mu"]),
+        "V (crop, resize, encode)": tf.function(lambda f: vae.encode(world_model.preprocess(f))["mu"]),
         "C (tanh(W [z, h] + b))": tf.function(lambda m, h: controller.act(m, h, w, b)),
-        "M (one LSTM step + mixture)": tf.function(lambda m, a, h, c: memory.step(m, a, h, c)["h"]),
+        "M (one LSTM step + mixture)": tf.function(lambda m, a, h, c: rnn.step(m, a, h, c)["h"]),
     }
     args = {"V (crop, resize, encode)": (frames,), "C (tanh(W [z, h] + b))": (mu, h),
             "M (one LSTM step + mixture)": (mu, action, h, c)}
@@ -72,28 +79,31 @@ def main() -> int:
     parser.add_argument("--stuck-steps", type=int, default=100)
     args = parser.parse_args()
     common.one_tf_thread()
-    from worldmodels import agent, env as envlib, rollout_engine, serving
+    from worldmodels.engine import episodes
+    from worldmodels.engine.policies import WorldModel
+    from worldmodels.env.factory import make_env
+    from worldmodels.export import serving
 
     with tempfile.TemporaryDirectory() as tmp:
-        vision_dir, memory_dir = common.untrained_world_model(tmp)
-        vision, memory = serving.load(vision_dir), serving.load(memory_dir)
-        policy = agent.PopulationPolicy(vision, memory)
-        envs = [envlib.make_env(max_steps=args.steps) for _ in range(args.envs)]
+        vae_dir, rnn_dir = common.untrained_world_model(tmp)
+        vae, rnn = serving.load(vae_dir), serving.load(rnn_dir)
+        model = WorldModel(vae, rnn)
+        envs = [make_env(max_steps=args.steps) for _ in range(args.envs)]
         rng = np.random.default_rng(0)
         params = rng.normal(0, 0.1, (args.episodes, 867)).astype(np.float32)
-        jobs = [rollout_engine.Job(i, 10_000 + i) for i in range(args.episodes)]
-        rollout_engine.run_jobs(policy, params[:2], jobs[:2], envs[:2])  # trace once
+        policy = model.policy(params)
+        jobs = [episodes.Job(i, 10_000 + i) for i in range(args.episodes)]
+        episodes.play_jobs(envs[:2], policy, jobs[:2])  # trace once
 
         totals: dict = {}
         for env in envs:
             env.step = Timed(env.step, totals, "environment step")
             env.reset = Timed(env.reset, totals, "environment reset")
-        timed_policy = Timed(policy, totals, "model call")
-        timed_policy.initial_state = policy.initial_state
-        lengths = np.zeros(len(jobs), np.int64)
+        timed_policy = TimedPolicy(policy, totals, "model call")
         start = time.perf_counter()
-        full = rollout_engine.run_jobs(timed_policy, params, jobs, envs, lengths=lengths)
+        played = episodes.play_jobs(envs, timed_policy, jobs)
         wall = time.perf_counter() - start
+        full, lengths = played.returns, played.steps
         calls = int(np.ceil(lengths.sum() / args.envs))
         task = pickle.dumps((params, jobs))
         start = time.perf_counter()
@@ -101,7 +111,7 @@ def main() -> int:
             pickle.loads(pickle.dumps((params, jobs)))
             pickle.loads(pickle.dumps((full, lengths)))
         transfer = (time.perf_counter() - start) / 100
-        split = model_split(vision, memory, args.envs)
+        split = model_split(vae, rnn, args.envs)
         model_parts = sum(split.values())
         rows = [(name, totals[name]) for name in ("environment step", "environment reset")]
         rows += [(f"  of the model call: {name}", totals["model call"] * t / model_parts)
@@ -115,11 +125,11 @@ def main() -> int:
 
         for env in envs:
             del env.step, env.reset
-        cut_lengths = np.zeros(len(jobs), np.int64)
-        patient = [rollout_engine.Job(j.params_index, j.seed, args.stuck_steps) for j in jobs]
+        patient = [episodes.Job(j.params_index, j.seed, args.stuck_steps) for j in jobs]
         start = time.perf_counter()
-        cut = rollout_engine.run_jobs(policy, params, patient, envs, lengths=cut_lengths)
+        played = episodes.play_jobs(envs, policy, patient)
         cut_wall = time.perf_counter() - start
+        cut, cut_lengths = played.returns, played.steps
         whole = cut_lengths == lengths
         ok = common.table(f"Stuck-episode cutoff after {args.stuck_steps} steps without a new tile "
                           f"(same {args.episodes} episodes)",

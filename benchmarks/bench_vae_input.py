@@ -106,10 +106,13 @@ def main() -> int:
     if args.child:
         print(json.dumps(streamed(args.child, args)))
         return
-    from worldmodels import env as envlib, rollout
+    from worldmodels.engine.episodes import collect_episodes
+    from worldmodels.env.explore import Explorer
+    from worldmodels.env.factory import make_env
 
-    env = envlib.make_env(max_steps=args.steps)
-    episodes = [rollout.collect_episode(env, seed) for seed in range(args.episodes)]
+    env = make_env(max_steps=args.steps)
+    episodes = []
+    collect_episodes(env, Explorer(), list(range(args.episodes)), lambda i, e: episodes.append(e))
     with tempfile.TemporaryDirectory() as tmp:
         small, large = os.path.join(tmp, "x1"), os.path.join(tmp, "x10")
         n_small = write_dataset(small, episodes, 3)

@@ -33,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     from worldmodels import config as configlib
     from worldmodels.data import readers
-    from worldmodels.stages import rollouts as rollout_stage
+    from worldmodels.stages import rollout_gen
     from worldmodels.training import vae_train
 
     cfg = configlib.TINY.replace(
@@ -44,7 +44,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rollouts = f"{tmp}/rollouts"
-        rollout_stage.generate_rollouts(cfg, rollouts)
+        rollout_gen.run(cfg, rollouts)
         real, _ = readers.vae_frames(rollouts, "eval", 256, seed=None, drop_remainder=False)
         real = np.concatenate([b.numpy() for b in real])
         for kind in ("vae", "vae_gan"):

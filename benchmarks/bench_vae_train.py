@@ -93,18 +93,19 @@ def decoder_ms(batch: int = 1000) -> list[tuple[str, float]]:
 
     import tensorflow as tf
 
-    from worldmodels import serving
+    from worldmodels.export import serving
+    from worldmodels.export.vae import save_vae
     from worldmodels.models.vae import ConvVAE
 
     with tempfile.TemporaryDirectory() as tmp:
-        serving.save_vision(ConvVAE(), tmp)
-        vision = serving.load(tmp)
+        save_vae(ConvVAE(), tmp)
+        vae = serving.load(tmp)
         rows = []
         for n in (1, 64, batch):
             z = tf.random.normal([n, 32])
-            vision.decode(z)
+            vae.decode(z)
             start = time.perf_counter()
-            vision.decode(z)["images"].numpy()
+            vae.decode(z)["images"].numpy()
             rows.append((f"decode {n} latents (ms)", (time.perf_counter() - start) * 1000))
         return rows
 

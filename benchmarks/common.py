@@ -11,14 +11,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 def untrained_world_model(directory: str) -> tuple[str, str]:
     """Saves a freshly initialised V and M; returns their SavedModel paths."""
-    from worldmodels import serving
+    from worldmodels.export.rnn import save_rnn
+    from worldmodels.export.vae import save_vae
     from worldmodels.models.mdnrnn import MDNRNN
     from worldmodels.models.vae import ConvVAE
 
-    vision, memory = os.path.join(directory, "vision"), os.path.join(directory, "memory")
-    serving.save_vision(ConvVAE(), vision)
-    serving.save_memory(MDNRNN(reward_head=True, done_head=True), memory)
-    return vision, memory
+    vae_dir, rnn_dir = os.path.join(directory, "vae"), os.path.join(directory, "rnn")
+    save_vae(ConvVAE(), vae_dir)
+    save_rnn(MDNRNN(reward_head=True, done_head=True), rnn_dir)
+    return vae_dir, rnn_dir
 
 
 def one_tf_thread() -> None:

@@ -1,10 +1,10 @@
 """The random policy's score on CarRacing-v3: the baseline every report draws.
 
 Uniformly random actions (gymnasium's `action_space.sample()`, seeded per episode) on stock
-gymnasium CarRacing-v3 (`worldmodels.env.make_env(fast=False)`), whole episodes (1,000 steps or
-leaving the playfield) on the Evaluator's default seeds, episodes spread over worker processes.
-Prints mean, std, median, IQM and percentile-bootstrap 95% confidence intervals of the mean and
-the IQM. Its mean is `worldmodels.visuals.RANDOM_RETURN`.
+gymnasium CarRacing-v3 (`worldmodels.env.factory.make_env(fast=False)`), whole episodes (1,000
+steps or leaving the playfield) on the Evaluator's default seeds, episodes spread over worker
+processes. Prints mean, std, median, IQM and percentile-bootstrap 95% confidence intervals of the
+mean and the IQM. Its mean is `worldmodels.inspect.visuals.RANDOM_RETURN`.
 
     .venv/bin/python benchmarks/random_policy.py [--episodes 100] [--workers N]
 """
@@ -21,9 +21,9 @@ import numpy as np
 
 def episode(seed: int) -> tuple[float, int]:
     """(return, steps) of one episode of uniformly random actions on track `seed`."""
-    from worldmodels import env as envlib
+    from worldmodels.env.factory import make_env
 
-    env = envlib.make_env(fast=False)
+    env = make_env(fast=False)
     env.reset(seed=seed)
     env.action_space.seed(seed)
     total, steps, done = 0.0, 0, False

@@ -9,6 +9,7 @@ import json
 
 from tfx.types import artifact
 
+
 class Rollouts(artifact.Artifact):
     """CarRacing-v3 episodes: 64x64 observations, actions, rewards, RLDS step flags."""
 

@@ -11,12 +11,13 @@ from tfx.dsl.components.base import base_beam_executor, base_executor
 from tfx.types import artifact_utils
 from tfx.types.component_spec import ExecutionParameter
 
-from worldmodels import artifact_checks, fingerprint, resume
+from components import fingerprint, resume
 from worldmodels import config as configlib
+from worldmodels.data import checks
 
 PARAMETERS = {
     "config": ExecutionParameter(type=str),  # Config JSON (the sections this stage uses)
-    "code_fingerprint": ExecutionParameter(type=str),  # see worldmodels/fingerprint.py
+    "code_fingerprint": ExecutionParameter(type=str),  # see components/fingerprint.py
 }
 
 
@@ -60,7 +61,7 @@ def naming_inputs(input_dict: dict):
     """A missing or damaged input artifact's one-line error gets the input's name and MLMD id."""
     try:
         yield
-    except artifact_checks.ArtifactError as err:
+    except checks.ArtifactError as err:
         for key, artifacts in sorted(input_dict.items()):
             for artifact in artifacts:
                 if os.path.normpath(artifact.uri) == os.path.normpath(err.directory):

@@ -11,7 +11,7 @@ from tfx.types.component_spec import ChannelParameter
 
 from components import base
 from components.artifacts import LatentSeries
-from worldmodels.stages import search
+from worldmodels.stages import controller_search as stage
 
 SECTIONS = ("env", "controller")
 
@@ -29,7 +29,7 @@ class ControllerSearchExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
         with base.naming_inputs(input_dict):
-            result = search.search_controller(
+            result = stage.run(
                 self.config(exec_properties), base.single(input_dict["vae"]).uri,
                 base.single(input_dict["rnn"]).uri, model.uri, run.uri,
                 self.state_dir(input_dict, exec_properties), self.beam_args(),

@@ -9,7 +9,7 @@ from tfx.types import channel, standard_artifacts
 from tfx.types.component_spec import ChannelParameter
 
 from components import base
-from worldmodels.stages import evaluation as evaluation_stage
+from worldmodels.stages import evaluator as stage
 
 SECTIONS = ("env", "controller", "evaluator")
 
@@ -30,7 +30,7 @@ class EvaluatorExecutor(base.BeamExecutor):
         evaluation = base.single(output_dict["evaluation"])
         blessing = base.single(output_dict["blessing"])
         with base.naming_inputs(input_dict):
-            result = evaluation_stage.evaluate_agent(
+            result = stage.run(
                 self.config(exec_properties), base.single(input_dict["vae"]).uri,
                 base.single(input_dict["rnn"]).uri, base.single(input_dict["controller"]).uri,
                 agent.uri, evaluation.uri, self.beam_args())

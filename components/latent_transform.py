@@ -7,7 +7,7 @@ from tfx.types.component_spec import ChannelParameter
 from components import artifacts, base
 from components.artifacts import LatentSeries, Rollouts
 from worldmodels.data import rlds
-from worldmodels.stages import latents
+from worldmodels.stages import latent_transform as stage
 
 SECTIONS = ("vae", "rollouts")
 
@@ -23,7 +23,7 @@ class LatentTransformExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         out = base.single(output_dict["latents"])
         with base.naming_inputs(input_dict):
-            counts = latents.encode_latents(
+            counts = stage.run(
                 self.config(exec_properties), base.single(input_dict["rollouts"]).uri,
                 base.single(input_dict["vae"]).uri, out.uri, self.beam_args(),
                 self.state_dir(input_dict, exec_properties))

@@ -6,7 +6,7 @@ from tfx.types.component_spec import ChannelParameter
 
 from components import base
 from components.artifacts import LatentSeries
-from worldmodels.stages import memory
+from worldmodels.stages import rnn_trainer as stage
 
 SECTIONS = ("rnn",)
 
@@ -22,7 +22,7 @@ class RNNTrainerExecutor(base.Executor):
     def Do(self, input_dict, output_dict, exec_properties):
         model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
         with base.naming_inputs(input_dict):
-            metrics = memory.train_memory(
+            metrics = stage.run(
                 self.config(exec_properties), base.single(input_dict["latents"]).uri, model.uri,
                 run.uri, self.state_dir(input_dict, exec_properties))
         for name, value in metrics.items():

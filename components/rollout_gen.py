@@ -7,7 +7,7 @@ from tfx.types.component_spec import ChannelParameter
 from components import artifacts, base
 from components.artifacts import Rollouts
 from worldmodels.data import rlds
-from worldmodels.stages import rollouts
+from worldmodels.stages import rollout_gen as stage
 
 SECTIONS = ("env", "rollouts")
 
@@ -21,7 +21,7 @@ class RolloutGenSpec(types.ComponentSpec):
 class RolloutGenExecutor(base.BeamExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         out = base.single(output_dict["rollouts"])
-        counts = rollouts.generate_rollouts(self.config(exec_properties), out.uri,
+        counts = stage.run(self.config(exec_properties), out.uri,
                                             self.beam_args(),
                                             self.state_dir(input_dict, exec_properties))
         artifacts.describe(out, rlds.SPLITS, counts["episodes"], counts["steps"])

@@ -6,7 +6,7 @@ from tfx.types.component_spec import ChannelParameter
 
 from components import base
 from components.artifacts import Rollouts
-from worldmodels.stages import vision
+from worldmodels.stages import vae_trainer as stage
 
 SECTIONS = ("vae",)
 
@@ -22,7 +22,7 @@ class VAETrainerExecutor(base.Executor):
     def Do(self, input_dict, output_dict, exec_properties):
         model, run = base.single(output_dict["model"]), base.single(output_dict["model_run"])
         with base.naming_inputs(input_dict):
-            metrics = vision.train_vision(
+            metrics = stage.run(
                 self.config(exec_properties), base.single(input_dict["rollouts"]).uri, model.uri,
                 run.uri, self.state_dir(input_dict, exec_properties))
         model.set_float_custom_property("eval_reconstruction_loss", metrics["eval_reconstruction_loss"])

@@ -1,6 +1,6 @@
 """One Config for the whole project: every number lives here once.
 
-Presets: `paper` is REFERENCE.md's settings, `small` learns on a CPU in a few hours, `tiny`
+Presets: `paper` is the paper's settings, `small` learns on a CPU in a few hours, `tiny`
 runs end to end in minutes on 2 cores. Every field is checked on construction (a preset, a
 `--set`, a stage's config JSON) for its annotated type, then its range, so a bad value fails
 before any stage runs: ConfigError, one line naming the field, the value and what is allowed
@@ -91,7 +91,7 @@ class RolloutConfig:
 
 @dataclass(frozen=True)
 class VAEConfig:
-    kind: str = "vae"  # vae (the paper's) | vae_gan (the seed README's variant)
+    kind: str = "vae"  # vae (the paper's) | vae_gan (a VAE/GAN, Larsen et al. 2016)
     z_size: int = 32
     batch_size: int = 100
     epochs: int = 10

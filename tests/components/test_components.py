@@ -8,13 +8,12 @@ import os
 import pytest
 from tfx.types import artifact_utils, standard_artifacts
 
-from components import base
+from components import base, fingerprint
 from components.artifacts import LatentSeries, Rollouts
 from components.evaluator import Evaluator
 from components.rollout_gen import RolloutGen, RolloutGenExecutor
 from components.vae_trainer import VAETrainer
 from worldmodels import config as configlib
-from worldmodels import fingerprint
 from worldmodels.data import rlds
 
 

@@ -8,8 +8,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from worldmodels import layout, metadata
+from worldmodels import layout
 from worldmodels.data import rlds
+from worldmodels.inspect import metadata
 
 PLACEMENT_FIELDS = ("wall_time_s", "elapsed_s", "workers")
 

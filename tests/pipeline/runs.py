@@ -9,5 +9,5 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def cli(*args, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "worldmodels.cli", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=900, **kwargs)

@@ -7,7 +7,7 @@ from ml_metadata.proto import metadata_store_pb2
 
 from tests.pipeline.compare import assert_same_artifacts
 from tests.pipeline.runs import cli
-from worldmodels import metadata
+from worldmodels.inspect import metadata
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,8 @@
 """A cache that knows the code: the tiny pipeline run from a copy of the package, first
 unedited (every stage served from the cache of the shared tiny run), then with one line of
-V's training changed (VAETrainer and everything after it re-run, RolloutGen still cached)."""
+the dream changed (ControllerSearch and the Evaluator re-run, the stages before them cached),
+then of V's training (VAETrainer and everything after it re-run, RolloutGen still cached),
+then of the report (nothing re-runs)."""
 from __future__ import annotations
 
 import os
@@ -11,7 +13,7 @@ import sys
 import pytest
 
 from tests.pipeline.runs import REPO
-from worldmodels import metadata
+from worldmodels.inspect import metadata
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +22,7 @@ AFTER_V = ["VAETrainer", "LatentTransform", "RNNTrainer", "ControllerSearch", "E
 
 def run_from(code: str, root: str) -> dict[str, bool]:
     """Runs the tiny pipeline with the package in `code`; returns each stage's cached flag."""
-    result = subprocess.run([sys.executable, "-m", "worldmodels.cli", "run", "--preset", "tiny",
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--preset", "tiny",
                              "--root", root], cwd=code, capture_output=True, text=True,
                             timeout=900, env={**os.environ, "PYTHONPATH": code})
     assert result.returncode == 0, result.stderr[-3000:]
@@ -37,10 +39,16 @@ def test_editing_v_training_reruns_exactly_the_stages_that_depend_on_it(tiny_roo
 
     assert run_from(code, root) == {name: True for name in ["RolloutGen"] + AFTER_V}
 
+    with open(os.path.join(code, "worldmodels", "engine", "dream.py"), "a") as f:
+        f.write("\nEDITED = True  # one changed line in the dream\n")
+    assert run_from(code, root) == {"RolloutGen": True, "VAETrainer": True,
+                                    "LatentTransform": True, "RNNTrainer": True,
+                                    "ControllerSearch": False, "Evaluator": False}
+
     with open(os.path.join(code, "worldmodels", "training", "vae_train.py"), "a") as f:
         f.write("\nEDITED = True  # one changed line in V's training\n")
     assert run_from(code, root) == {"RolloutGen": True, **{name: False for name in AFTER_V}}
 
-    with open(os.path.join(code, "worldmodels", "report.py"), "a") as f:
+    with open(os.path.join(code, "worldmodels", "inspect", "report.py"), "a") as f:
         f.write("\nEDITED = True  # no component imports the report\n")
     assert run_from(code, root) == {name: True for name in ["RolloutGen"] + AFTER_V}

@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 
 from tests.pipeline.runs import cli
-from worldmodels import dream, layout, metadata, serving
+from worldmodels import layout
 from worldmodels.data import rlds
+from worldmodels.engine import dream
+from worldmodels.export import serving
+from worldmodels.inspect import metadata
 
 pytestmark = pytest.mark.slow
 

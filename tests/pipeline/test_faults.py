@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from tests.pipeline.runs import REPO, cli
-from worldmodels import metadata
+from worldmodels.inspect import metadata
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_a_full_disk_while_checkpointing_stops_in_one_line_and_a_rerun_resumes(r
     def small_disk():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
     args = ("run", "--preset", "tiny", "--root", root, "--set", "rnn.steps=12")
-    full = subprocess.run([sys.executable, "-m", "worldmodels.cli", *args], cwd=REPO,
+    full = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=900, preexec_fn=small_disk)
     assert full.returncode == 1
     lines = error_lines(full.stderr)
@@ -73,7 +73,7 @@ def interruptible():
 
 def test_ctrl_c_stops_cleanly_and_a_rerun_resumes_the_search(root):
     args = ["run", "--preset", "tiny", "--root", root, "--set", "controller.generations=4"]
-    proc = subprocess.Popen([sys.executable, "-m", "worldmodels.cli", *args], cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "WORLDMODELS_PROGRESS_SECONDS": "0"},
                             start_new_session=True, preexec_fn=interruptible)

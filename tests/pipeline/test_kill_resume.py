@@ -41,7 +41,7 @@ def run_until(root: str, target: tuple[str, float], timeout: float = 600) -> boo
     """Runs the tiny pipeline; SIGKILLs its process group when `target` is reached. Returns
     whether it was killed (False: the run finished first)."""
     env = {**os.environ, "WORLDMODELS_PROGRESS_SECONDS": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "worldmodels.cli", "run", "--preset", "tiny",
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--preset", "tiny",
                              "--root", root], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
     lines: queue.Queue = queue.Queue()

@@ -7,7 +7,7 @@ import json
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
-from worldmodels import cli
+from pipeline import cli
 
 DEPENDENCIES = {
     "RolloutGen": set(),

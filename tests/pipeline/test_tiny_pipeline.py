@@ -15,7 +15,7 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2
 
 from tests.pipeline.runs import cli
-from worldmodels import metadata
+from worldmodels.inspect import metadata
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.pipeline.runs import cli
-from worldmodels import metadata
+from worldmodels.inspect import metadata
 
 pytestmark = pytest.mark.slow
 

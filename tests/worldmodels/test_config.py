@@ -11,8 +11,9 @@ import time
 import pytest
 
 from worldmodels import config as configlib
-from worldmodels import rollout, seeds
+from worldmodels import seeds
 from worldmodels.config import ConfigError
+from worldmodels.stages.rollout_gen import episode_seeds
 
 
 def test_paper_preset_has_the_reference_settings():
@@ -109,8 +110,8 @@ def test_seed_ranges_are_disjoint_by_construction(seed):
     cfg = configlib.PAPER.replace(seed=seed, evaluator={"seed": evaluator_seed})
     cc = cfg.controller
     used = {
-        "rollouts": rollout.episode_seeds(seed, "train", cfg.rollouts.train_episodes)
-        + rollout.episode_seeds(seed, "eval", cfg.rollouts.eval_episodes),
+        "rollouts": episode_seeds(seed, "train", cfg.rollouts.train_episodes)
+        + episode_seeds(seed, "eval", cfg.rollouts.eval_episodes),
         "search": seeds.seeds(seed, "search", 0, cc.generations * cc.max_episodes()),
         "dreams": seeds.seeds(seed, "dreams", 0, cc.generations * cc.dream_episodes),
         "search_eval": seeds.seeds(seed, "search_eval", 0, cc.eval_episodes),
@@ -202,7 +203,7 @@ def test_an_int_is_a_float_and_kept_as_one():
 ])
 def test_the_cli_refuses_a_bad_value_before_any_stage(tmp_path, assignment, message):
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "worldmodels.cli", "run", "--preset", "tiny",
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--preset", "tiny",
                            "--root", str(tmp_path / "root"), "--set", assignment],
                           capture_output=True, text=True, timeout=60)
     assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", f"worldmodels: error: {message}\n")

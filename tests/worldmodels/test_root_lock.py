@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from worldmodels import cli, root_lock
+from pipeline import cli
+from worldmodels import root_lock
 
 HOLD = """
 import sys, time

@@ -1,0 +1,1 @@
+"""Episodes on disk: RLDS codecs, tf.data readers, and checks that name a damaged artifact."""

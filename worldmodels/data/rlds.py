@@ -15,8 +15,8 @@ import tensorflow_datasets as tfds
 from tensorflow_datasets.core import sequential_writer
 from tensorflow_datasets.rlds import rlds_base
 
-from worldmodels import env as envlib
-from worldmodels.rollout import Episode
+from worldmodels.data.episode import Episode
+from worldmodels.env import car_racing
 
 ROLLOUTS_NAME = "worldmodels_rollouts"
 LATENTS_NAME = "worldmodels_latents"
@@ -37,7 +37,7 @@ def rollouts_config() -> rlds_base.DatasetConfig:
     return rlds_base.DatasetConfig(
         name=ROLLOUTS_NAME,
         overall_description="CarRacing-v3 episodes; observations are 64x64 crops (rows 0..83).",
-        observation_info=tfds.features.Image(shape=envlib.OBS_SHAPE, dtype=np.uint8,
+        observation_info=tfds.features.Image(shape=car_racing.OBS_SHAPE, dtype=np.uint8,
                                              encoding_format="png"),
         action_info=tfds.features.Tensor(shape=(3,), dtype=np.float32),
         reward_info=np.float32,
@@ -83,7 +83,7 @@ def _steps(observations, actions: np.ndarray, rewards: np.ndarray, terminated: b
     }
 
 
-def episode_example(episode: Episode, episode_id: int, env_id: str = envlib.ENV_ID) -> dict:
+def episode_example(episode: Episode, episode_id: int, env_id: str = car_racing.ENV_ID) -> dict:
     return {
         "steps": _steps(episode.observations, episode.actions, episode.rewards, episode.terminated),
         "episode_id": episode_id, "seed": episode.seed, "env_id": env_id,

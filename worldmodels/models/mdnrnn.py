@@ -52,10 +52,6 @@ class MDNRNN(keras.Model):
         h, (state_h, state_c) = self.lstm.cell(tf.concat([z, action], -1), list(state))
         return self.heads(h), (state_h, state_c)
 
-    def initial_state(self, batch_size):
-        zeros = tf.zeros([batch_size, self.hidden_units])
-        return zeros, zeros
-
 
 def mixture_log_prob(target, log_pi, mu, log_sigma):
     """log p(target) per dimension under the mixture: target[..., z], params [..., z, K]."""

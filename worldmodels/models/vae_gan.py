@@ -1,5 +1,5 @@
-"""V as a VAE/GAN (Larsen et al. 2016, as in the seed README's fork): the reconstruction error
-is measured in a discriminator's inner features instead of pixels, which gives sharper frames.
+"""V as a VAE/GAN (Larsen et al. 2016): the reconstruction error is measured in a
+discriminator's inner features instead of pixels, which gives sharper frames.
 
 Same interface as ConvVAE (encode -> (mu, logvar), decode(z) -> images in [0, 1]), so the
 exported V, LatentTransform, M, C and the agent work unchanged.

@@ -1,26 +1,20 @@
-"""CMA-ES over the controller's flat parameters, with the `cma` package.
+"""CMA-ES over the controller's flat parameters, with the `cma` package: ask, tell, and the
+rule for which distribution mean a search hands on.
 
-Fitness is pluggable: `fitness(solutions [N, P], generation) -> mean returns [N]`. `cma`
-samples from its own RandomState (its `randn` option), not numpy's global RNG, which anything
-else in the process may draw from (a library building an environment on first use, which a
-resumed process does at another generation than an uninterrupted one). The whole state (the
-strategy with its RandomState, and the history) is saved after every generation, so a resumed
-search continues exactly as an uninterrupted one.
+`cma` samples from its own RandomState (its `randn` option), not numpy's global RNG, which
+anything else in the process may draw from (a library building an environment on first use,
+which a resumed process does at another generation than an uninterrupted one). The whole state
+(the strategy with its RandomState, the history, the evaluated means) is saved after every
+generation, so a resumed search continues exactly as an uninterrupted one.
 """
 from __future__ import annotations
 
 import os
 import pickle
-import time
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import cma
 import numpy as np
-
-from worldmodels.progress import Progress
-
-Fitness = Callable[[np.ndarray, int], np.ndarray]
 
 
 @dataclass
@@ -43,6 +37,9 @@ class GenerationStats:
 
 
 class CMASearch:
+    """The strategy, the history of its generations and the distribution means the search
+    evaluated: the whole state of a search, saved after every generation."""
+
     def __init__(self, dim: int, sigma0: float, population: int, seed: int,
                  weight_decay: float = 0.0):
         random = np.random.RandomState(seed + 1)
@@ -51,8 +48,7 @@ class CMASearch:
             "randn": random.randn})
         self.weight_decay = weight_decay
         self.history: list[GenerationStats] = []
-        self.best_params = np.zeros(dim)
-        self.best_return = -np.inf
+        self.evaluated_means: dict[int, np.ndarray] = {}  # generation -> the mean evaluated
 
     @property
     def generation(self) -> int:
@@ -61,24 +57,25 @@ class CMASearch:
     def mean_params(self) -> np.ndarray:
         return np.asarray(self.es.mean, np.float64)
 
-    def step(self, fitness: Fitness) -> GenerationStats:
-        """Asks for a population, scores it, tells the strategy; one generation."""
-        start = time.time()
-        solutions = np.asarray(self.es.ask())
-        returns = np.asarray(fitness(solutions, self.generation), np.float64)
+    def ask(self) -> np.ndarray:
+        """This generation's candidates [population, dim]."""
+        return np.asarray(self.es.ask())
+
+    def tell(self, candidates: np.ndarray, returns: np.ndarray, seconds: float) -> GenerationStats:
+        """Updates the strategy with the candidates' mean returns (an L2 penalty of
+        `weight_decay` subtracted) and appends the generation to the history. A non-finite
+        return stops the search before the update."""
+        returns = np.asarray(returns, np.float64)
         if not np.all(np.isfinite(returns)):
             bad = int(np.flatnonzero(~np.isfinite(returns))[0])
             raise FloatingPointError(f"CMA-ES generation {self.generation}: candidate {bad}'s "
                                      f"return is {returns[bad]}; the state after generation "
                                      f"{self.generation - 1} is kept")
-        penalty = self.weight_decay * np.mean(solutions**2, axis=1)
-        self.es.tell(list(solutions), list(-(returns - penalty)))  # cma minimises
-        best = int(np.argmax(returns))
-        if returns[best] > self.best_return:
-            self.best_return, self.best_params = float(returns[best]), solutions[best].copy()
+        penalty = self.weight_decay * np.mean(candidates**2, axis=1)
+        self.es.tell(list(candidates), list(-(returns - penalty)))  # cma minimises
         stats = GenerationStats(self.generation, float(returns.max()), float(returns.mean()),
                                 float(returns.std()), float(returns.min()), float(self.es.sigma),
-                                time.time() - start)
+                                seconds)
         self.history.append(stats)
         return stats
 
@@ -104,20 +101,15 @@ class CMASearch:
         return search
 
 
-def run_search(search: CMASearch, fitness: Fitness, generations: int, state_path: str | None = None,
-               on_generation: Callable[[CMASearch, GenerationStats], None] | None = None) -> CMASearch:
-    """Runs generations until `generations` are done, saving after each one."""
-    with Progress("CMA-ES", generations, "gen") as bar:
-        bar.update(search.generation)
-        while search.generation < generations:
-            stats = search.step(fitness)
-            if on_generation:
-                on_generation(search, stats)
-            if state_path:
-                search.save(state_path)
-            bar.update(1, best=stats.best, mean=stats.mean)
-    return search
-
-
 def history_rows(search: CMASearch) -> list[dict]:
     return [asdict(s) for s in search.history]
+
+
+def handed_on(history: list[dict]) -> dict:
+    """The generation whose distribution mean a search hands on: for a search wholly in the
+    dream its last (real scores are watched, never used), else the best real evaluation of
+    the mean (the latest of equals)."""
+    if all(h.get("environment") == "dream" for h in history):
+        return history[-1]
+    evaluated = [h for h in history if h["eval_mean"] is not None]
+    return max(reversed(evaluated), key=lambda h: h["eval_mean"])

@@ -2,13 +2,12 @@
 corrupt or truncated shard's error names the file."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
 from worldmodels.data import readers, rlds
-from worldmodels.rollout import Episode
+from worldmodels.data.episode import Episode
 
 
 def synthetic_episode(seed: int, length: int) -> Episode:

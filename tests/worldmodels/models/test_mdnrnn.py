@@ -65,7 +65,7 @@ def test_step_unrolled_equals_the_sequence():
     z = tf.random.normal((2, 5, 32), seed=1)
     a = tf.random.normal((2, 5, 3), seed=2)
     heads, (h_seq, c_seq) = model(z, a)
-    state = model.initial_state(2)
+    state = (tf.zeros((2, 16)), tf.zeros((2, 16)))
     for t in range(5):
         step_heads, state = model.step(z[:, t], a[:, t], state)
         np.testing.assert_allclose(step_heads["mu"].numpy(), heads["mu"][:, t].numpy(), atol=1e-5)

@@ -10,7 +10,7 @@ from worldmodels.models.vae import ConvVAE, kl_divergence, vae_loss
 
 def test_shapes_and_parameter_count():
     model = ConvVAE(32)
-    assert model.count_params() == 4_348_547  # REFERENCE.md: about 4.35 M
+    assert model.count_params() == 4_348_547  # the paper's V: about 4.35 M
     mu, logvar = model.encode(tf.zeros((2, 64, 64, 3)))
     assert mu.shape == logvar.shape == (2, 32)
     recon = model.decode(mu)

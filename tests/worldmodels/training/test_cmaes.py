@@ -1,14 +1,26 @@
-"""CMA-ES: improves a toy objective, and a saved-and-resumed search equals an uninterrupted one."""
+"""CMA-ES: improves a toy objective, a saved-and-resumed search equals an uninterrupted one,
+and the handed-on generation is chosen by one rule."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from worldmodels.training.cmaes import CMASearch, run_search
+from worldmodels.training.cmaes import CMASearch, handed_on
 
 
 def sphere(solutions: np.ndarray, generation: int) -> np.ndarray:
     return -np.sum((solutions - 0.5) ** 2, axis=1)
+
+
+def run_search(search: CMASearch, fitness, generations: int, state_path: str | None = None):
+    """Ask, score, tell until `generations`, saving after each one (the search stage's loop
+    without the environments)."""
+    while search.generation < generations:
+        candidates = search.ask()
+        search.tell(candidates, fitness(candidates, search.generation), 0.0)
+        if state_path:
+            search.save(state_path)
+    return search
 
 
 def test_improves_a_toy_objective():
@@ -71,3 +83,15 @@ def test_weight_decay_changes_the_ranking():
     plain = run_search(CMASearch(5, 0.5, 8, seed=1), flat, 10)
     decayed = run_search(CMASearch(5, 0.5, 8, seed=1, weight_decay=10.0), flat, 10)
     assert np.abs(decayed.mean_params()).sum() < np.abs(plain.mean_params()).sum()
+
+
+def row(generation, eval_mean, environment="real"):
+    return {"generation": generation, "eval_mean": eval_mean, "environment": environment}
+
+
+def test_the_handed_on_generation_is_the_best_evaluated_or_a_dream_search_s_last():
+    history = [row(0, None), row(1, 5.0), row(2, None), row(3, 7.0), row(4, 7.0), row(5, 6.0)]
+    assert handed_on(history)["generation"] == 4  # the latest of equals
+    dreamt = [row(0, 9.0, "dream"), row(1, 2.0, "dream")]
+    assert handed_on(dreamt)["generation"] == 1  # real scores are watched, never used
+    assert handed_on(dreamt[:1] + [row(1, 2.0)])["generation"] == 0  # dream then real

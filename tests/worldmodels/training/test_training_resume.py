@@ -9,35 +9,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.worldmodels.fakes import write_latents, write_rollouts
 from worldmodels import config as configlib
-from worldmodels.data import rlds
-from worldmodels.rollout import Episode
 from worldmodels.training import checkpoints, rnn_train, vae_train
-
-
-def write_rollouts(path: str) -> None:
-    rng = np.random.default_rng(0)
-    with rlds.DatasetWriter(path, rlds.rollouts_config(), ["train", "eval"], 4) as writer:
-        for split, n in (("train", 3), ("eval", 1)):
-            writer.add(split, [rlds.episode_example(Episode(
-                seed=i, observations=rng.integers(0, 256, (9, 64, 64, 3), dtype=np.uint8),
-                actions=np.zeros((8, 3), np.float32), rewards=np.zeros(8, np.float32),
-                terminated=False, truncated=True), i) for i in range(n)])
-
-
-def write_latents(path: str) -> None:
-    rng = np.random.default_rng(1)
-    mu = rng.normal(size=(13, 32)).astype(np.float32)
-    actions = rng.uniform(-1, 1, (13, 3)).astype(np.float32)
-    with rlds.DatasetWriter(path, rlds.latents_config(32), ["train", "eval"], 4) as writer:
-        for split in ("train", "eval"):  # the same series: eval NLL must fall as M learns it
-            steps = {"observation": {"mu": mu, "logvar": np.full_like(mu, -2.0)},
-                     "action": actions,
-                     "reward": np.zeros(13, np.float32), "discount": np.ones(13, np.float32),
-                     "is_first": np.eye(1, 13, 0, bool)[0], "is_last": np.eye(1, 13, 12, bool)[0],
-                     "is_terminal": np.zeros(13, bool)}
-            writer.add(split, [{"steps": steps, "episode_id": 0, "seed": 0,
-                                "env_id": "CarRacing-v3", "episode_return": 0.0, "length": 12}])
 
 
 def test_vae_trains_checkpoints_and_resumes(tmp_path):

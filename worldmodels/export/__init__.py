@@ -1,0 +1,1 @@
+"""SavedModels with explicit signatures: V, M, and the whole agent that ships."""

@@ -1,0 +1,1 @@
+"""Looking at runs: ML Metadata queries, lineage, pictures, the HTML report, `play`."""

@@ -1,0 +1,127 @@
+"""`worldmodels play`: a shipped agent drives CarRacing-v3 in this process, with TensorFlow and
+gymnasium only, and can record what it sees at the renderer's full size (600x400).
+
+Episode i uses seed `seed + i` and steps exactly as the Evaluator's episodes do, so with the
+Evaluator's seeds and `env.max_steps` the returns are the ones in its evaluation.json."""
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import numpy as np
+
+from worldmodels import layout, seeds
+from worldmodels.engine.episodes import Job, Observer, play_jobs
+from worldmodels.engine.policies import SavedAgentPolicy
+from worldmodels.env import car_racing
+from worldmodels.env.factory import make_env
+from worldmodels.export import serving
+from worldmodels.inspect import visuals
+
+FPS = 50  # CarRacing's own frame rate: recordings play in real time
+
+
+class Recorder:
+    """Frames of every episode into one .gif (kept in memory until the end, ~250 KB a frame
+    at full size) or .mp4 (streamed; needs imageio's ffmpeg plugin). Each frame carries a
+    caption strip (seed, step, return) under the rendered 600x400 image."""
+
+    def __init__(self, path: str):
+        ext = os.path.splitext(path)[1].lower()
+        if ext not in (".gif", ".mp4"):
+            raise ValueError(f"--record {path}: expected a .gif or .mp4 path")
+        if ext == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
+            raise ValueError(f"--record {path}: .mp4 needs imageio's ffmpeg plugin "
+                             "(pip install imageio-ffmpeg); record a .gif instead")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise ValueError(f"--record {path}: no such directory")
+        self.path, self.frames = path, 0
+        self._gif: list | None = None
+        self._mp4 = None
+        if ext == ".gif":
+            self._gif = []
+        else:
+            import imageio.v2 as imageio
+
+            self._mp4 = imageio.get_writer(path, fps=FPS, macro_block_size=8)
+
+    def add(self, frame: np.ndarray, text: str) -> None:
+        frame = visuals.caption(frame, text)
+        if self._gif is not None:
+            self._gif.append(visuals.gif_frame(frame))
+        else:
+            self._mp4.append_data(frame)
+        self.frames += 1
+
+    def close(self) -> None:
+        if self._gif:
+            visuals.write_gif(self._gif, self.path, FPS)
+        elif self._mp4 is not None:
+            self._mp4.close()
+
+
+def _serving_dir(agent_dir: str) -> str:
+    """Accepts the agent artifact's directory or its Format-Serving directory."""
+    inner = os.path.join(agent_dir, layout.SERVING_DIR)
+    return inner if os.path.isdir(inner) else agent_dir
+
+
+class _Console(Observer):
+    """Prints each episode's return and records its rendered frames, captioned."""
+
+    def __init__(self, env, jobs: list[Job], recorder: Recorder | None):
+        self.env, self.jobs, self.recorder = env, jobs, recorder
+        self.returns: list[float] = []
+
+    def started(self, slot, job, frame):
+        self._steps, self._total = 0, 0.0
+        self._record(job)
+
+    def stepped(self, slot, job, action, frame, reward):
+        self._steps += 1
+        self._total += reward
+        self._record(job)
+
+    def ended(self, slot, job, episode_return, steps, terminated, truncated):
+        self.returns.append(episode_return)
+        print(f"episode {job + 1}/{len(self.jobs)} (seed {self.jobs[job].seed}): return "
+              f"{episode_return:.2f} in {steps} steps", flush=True)
+
+    def _record(self, job: int) -> None:
+        if self.recorder:
+            self.recorder.add(self.env.render(), f"seed {self.jobs[job].seed}  step "
+                                                 f"{self._steps}  return {self._total:.1f}")
+
+
+def play(agent_dir: str, episodes: int = 1, seed: int = seeds.EVALUATOR_DEFAULT,
+         record: str | None = None, max_steps: int = 1000) -> list[float]:
+    """Runs `episodes` episodes (seeds seed, seed+1, ...), prints each return and the mean and
+    std, and returns the returns. With `record`, every frame, the first one after reset
+    included, goes into that .gif or .mp4: steps + 1 frames an episode."""
+    if episodes < 1:
+        raise ValueError(f"--episodes {episodes}: must be at least 1")
+    if max_steps < 1:
+        raise ValueError(f"--max-steps {max_steps}: must be at least 1")
+    recorder = Recorder(record) if record else None
+    agent = serving.load(_serving_dir(agent_dir))
+    env = make_env(car_racing.ENV_ID, max_steps, render_mode="rgb_array")
+    jobs = [Job(0, seed + i) for i in range(episodes)]
+    console = _Console(env, jobs, recorder)
+    try:
+        play_jobs([env], SavedAgentPolicy(agent), jobs, console)
+    finally:
+        env.close()
+        if recorder:
+            recorder.close()
+    returns = console.returns
+    print(f"mean return {np.mean(returns):.2f} +- {np.std(returns):.2f} over {episodes} "
+          f"episode{'s' if episodes > 1 else ''}")
+    if recorder:
+        print(f"recorded {recorder.frames} frames to {record}")
+    return returns
+
+
+def main_play(args) -> int:
+    """`worldmodels play AGENT_DIR [--episodes N] [--seed S] [--record out.gif] [--max-steps N]`."""
+    play(args.agent_dir, args.episodes, args.seed, args.record, args.max_steps)
+    return 0

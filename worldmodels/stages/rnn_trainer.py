@@ -1,0 +1,25 @@
+"""RNNTrainer's work: train M, evaluate it, export it."""
+from __future__ import annotations
+
+import json
+import os
+
+from worldmodels import layout
+from worldmodels.config import Config
+from worldmodels.data import checks
+from worldmodels.export.rnn import save_rnn
+from worldmodels.training import rnn_train
+
+
+def run(cfg: Config, latents_dir: str, model_dir: str, run_dir: str,
+        checkpoint_dir: str) -> dict:
+    """Trains M and exports it with step and sequence signatures."""
+    checks.check_dataset(latents_dir)
+    result = rnn_train.train_rnn(latents_dir, cfg.rnn, cfg.seed, checkpoint_dir, run_dir)
+    save_rnn(result.model, os.path.join(model_dir, layout.SERVING_DIR))
+    metrics = {"steps": result.steps, "train_loss": result.train_loss, "eval_nll": result.eval_nll,
+               **{f"eval_{k}": v for k, v in result.eval_heads.items()}}
+    os.makedirs(run_dir, exist_ok=True)
+    with open(os.path.join(run_dir, "evaluation.json"), "w") as f:
+        json.dump(metrics, f, indent=1)
+    return metrics

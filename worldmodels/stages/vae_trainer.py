@@ -1,0 +1,21 @@
+"""VAETrainer's work: train V and export it."""
+from __future__ import annotations
+
+import os
+
+from worldmodels import layout
+from worldmodels.config import Config
+from worldmodels.data import checks
+from worldmodels.export.vae import save_vae
+from worldmodels.training import vae_train
+
+
+def run(cfg: Config, rollouts_dir: str, model_dir: str, run_dir: str,
+        checkpoint_dir: str) -> dict:
+    """Trains V and exports it as a SavedModel with encode and decode signatures."""
+    checks.check_dataset(rollouts_dir)
+    result = vae_train.train_vae(rollouts_dir, cfg.vae, cfg.seed, checkpoint_dir, run_dir)
+    save_vae(result.model, os.path.join(model_dir, layout.SERVING_DIR))
+    return {"steps": result.steps, "train_loss": result.train_loss,
+            "eval_reconstruction_loss": result.eval_reconstruction_loss,
+            "eval_kl_loss": result.eval_kl_loss}
