@@ -10,7 +10,8 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-NOTEBOOK = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks", "visualizations.ipynb")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+NOTEBOOK = os.path.join(REPO, "notebooks", "visualizations.ipynb")
 
 
 def test_notebook_runs_and_shows_images(tiny_run, tmp_path, monkeypatch):
