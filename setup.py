@@ -20,6 +20,7 @@ setup(
         "dill",
         "tensorflow-datasets>=4.9,<5",
         "gymnasium[box2d]>=1.0,<2",
+        "vizdoom>=1.3.2,<1.4",
         "cma>=4,<5",
         "numpy<2",
         "tqdm",

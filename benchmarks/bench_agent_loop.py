@@ -33,23 +33,6 @@ def bare_steps_per_s(envs, seeds, rng) -> float:
     return steps / (time.perf_counter() - start)
 
 
-class Counting:
-    """The population policy, counting the environment steps it acts for."""
-
-    def __init__(self, policy):
-        self.policy, self.steps = policy, 0
-
-    def reset(self, slots: int) -> None:
-        self.policy.reset(slots)
-
-    def begin(self, slot: int, job) -> None:
-        self.policy.begin(slot, job)
-
-    def act(self, frames: np.ndarray, slots) -> np.ndarray:
-        self.steps += len(frames)
-        return self.policy.act(frames, slots)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--envs", type=int, default=64)
@@ -61,11 +44,12 @@ def main() -> int:
     from worldmodels.engine.policies import WorldModel
     from worldmodels.env import car_racing
     from worldmodels.env.factory import make_env
+    from worldmodels.env.games import CAR_RACING_GAME
     from worldmodels.export import serving
 
     with tempfile.TemporaryDirectory() as tmp:
         vae_dir, rnn_dir = common.untrained_world_model(tmp)
-        model = WorldModel(serving.load(vae_dir), serving.load(rnn_dir))
+        model = WorldModel(serving.load(vae_dir), serving.load(rnn_dir), CAR_RACING_GAME)
         envs = [make_env(max_steps=args.steps) for _ in range(args.envs)]
         seeds = list(range(args.episodes))
         rng = np.random.default_rng(0)
@@ -73,10 +57,9 @@ def main() -> int:
         jobs = [episodes.Job(i, s) for i, s in enumerate(seeds)]
         episodes.play_jobs(envs[:2], model.policy(params[:2]), jobs[:2])  # trace the model once
         bare = bare_steps_per_s(envs, seeds, rng)
-        counting = Counting(model.policy(params))
         start = time.perf_counter()
-        episodes.play_jobs(envs, counting, jobs)
-        loop = counting.steps / (time.perf_counter() - start)
+        played = episodes.play_jobs(envs, model.policy(params), jobs)
+        loop = played.steps.sum() / (time.perf_counter() - start)
     ok = common.table(f"Agent in the loop ({args.envs} environments, {car_racing.ENV_ID} via "
                       "make_env, one core)",
                       [("bare environment, random actions", bare),

@@ -28,6 +28,7 @@ def main() -> int:
     from worldmodels.engine import dream, episodes
     from worldmodels.engine.policies import WorldModel
     from worldmodels.env.factory import make_env
+    from worldmodels.env.games import CAR_RACING_GAME
     from worldmodels.export import serving
 
     rng = np.random.default_rng(0)
@@ -41,7 +42,7 @@ def main() -> int:
         starts = dream.Starts(rng.normal(size=(100, z_size)).astype(np.float32), zeros,
                               zeros.copy())
 
-        dreams = dream.DreamPolicy(rnn)
+        dreams = dream.DreamPolicy(rnn, CAR_RACING_GAME)
         rows = np.repeat(params, args.dreams, axis=0)
         seeds = list(range(len(rows)))
         dreams.returns(rows[:2], seeds[:2], starts, 2, 1.0)  # trace once
@@ -49,7 +50,7 @@ def main() -> int:
         dreams.returns(rows, seeds, starts, args.steps, 1.0)
         dream_rate = len(rows) * args.steps / (time.perf_counter() - start)
 
-        model = WorldModel(serving.load(vae_dir), rnn)
+        model = WorldModel(serving.load(vae_dir), rnn, CAR_RACING_GAME)
         envs = [make_env(max_steps=args.steps) for _ in range(args.envs)]
         jobs = [episodes.Job(i % args.population, i) for i in range(args.envs)]
         episodes.play_jobs(envs[:2], model.policy(params), jobs[:2])  # trace once

@@ -22,6 +22,7 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     import gymnasium as gym
+
     from worldmodels.env.fast_car_racing import ENV_ID, register
 
     register()

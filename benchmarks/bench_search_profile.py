@@ -82,12 +82,13 @@ def main() -> int:
     from worldmodels.engine import episodes
     from worldmodels.engine.policies import WorldModel
     from worldmodels.env.factory import make_env
+    from worldmodels.env.games import CAR_RACING_GAME
     from worldmodels.export import serving
 
     with tempfile.TemporaryDirectory() as tmp:
         vae_dir, rnn_dir = common.untrained_world_model(tmp)
         vae, rnn = serving.load(vae_dir), serving.load(rnn_dir)
-        model = WorldModel(vae, rnn)
+        model = WorldModel(vae, rnn, CAR_RACING_GAME)
         envs = [make_env(max_steps=args.steps) for _ in range(args.envs)]
         rng = np.random.default_rng(0)
         params = rng.normal(0, 0.1, (args.episodes, 867)).astype(np.float32)

@@ -109,10 +109,11 @@ def main() -> int:
     from worldmodels.engine.episodes import collect_episodes
     from worldmodels.env.explore import Explorer
     from worldmodels.env.factory import make_env
+    from worldmodels.env.games import CAR_RACING_GAME
 
     env = make_env(max_steps=args.steps)
     episodes = []
-    collect_episodes(env, Explorer(), list(range(args.episodes)), lambda i, e: episodes.append(e))
+    collect_episodes(env, CAR_RACING_GAME, Explorer(), list(range(args.episodes)), lambda i, e: episodes.append(e))
     with tempfile.TemporaryDirectory() as tmp:
         small, large = os.path.join(tmp, "x1"), os.path.join(tmp, "x10")
         n_small = write_dataset(small, episodes, 3)

@@ -12,6 +12,7 @@ import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC logs each fork of a process using it
 
 from worldmodels import seeds  # noqa: E402  (pure Python, no TensorFlow)
 
@@ -98,7 +99,7 @@ def cmd_run(args) -> int:
                                  for name, seconds, cached in metadata.stage_times(root)))
     print(f"agent: {summary.agent_dir}")
     print(f"score: {summary.mean_return:.1f} +- {summary.std_return:.1f} over {summary.episodes} "
-          f"CarRacing-v3 episodes ({verdict}, threshold {summary.threshold:g}); "
+          f"{cfg.env.env_id} episodes ({verdict}, threshold {summary.threshold:g}); "
           f"IQM {summary.iqm_return:.1f}, 95% CI [{summary.iqm_ci[0]:.1f}, {summary.iqm_ci[1]:.1f}]")
     return 0
 
@@ -190,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="M's sampling temperature in the dream (default: 1.0)")
     rep.set_defaults(func=cmd_report)
 
-    ply = sub.add_parser("play", help="drive CarRacing-v3 with an agent SavedModel")
+    ply = sub.add_parser("play", help="play the agent's game (CarRacing-v3, DoomTakeCover) "
+                                      "with an agent SavedModel")
     ply.add_argument("agent_dir", help="the agent artifact's directory or its Format-Serving")
     ply.add_argument("--episodes", type=int, default=1, help="episodes to play (default: 1)")
     ply.add_argument("--seed", type=int, default=seeds.EVALUATOR_DEFAULT,
@@ -198,8 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "Evaluator's default seeds, which no run trains on)")
     ply.add_argument("--record", default=None, metavar="OUT.gif|OUT.mp4",
                      help="write every rendered frame (600x400 + caption) to a .gif or .mp4")
-    ply.add_argument("--max-steps", type=int, default=1000,
-                     help="truncate episodes here, as the run's env.max_steps (default: 1000)")
+    ply.add_argument("--max-steps", type=int, default=None,
+                     help="truncate episodes here, as the run's env.max_steps (default: the "
+                          "game's cap: 1,000 for CarRacing-v3, 2,100 for DoomTakeCover)")
     ply.set_defaults(func=cmd_play)
 
     comp = sub.add_parser("compile", help="compile the pipeline for another orchestrator")

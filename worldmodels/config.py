@@ -63,14 +63,19 @@ def _one_of(section: str, obj: Any, name: str, choices: tuple[str, ...]) -> None
            f"must be one of {', '.join(choices)}, got {value!r}")
 
 
+CAR_RACING, TAKE_COVER = "CarRacing-v3", "VizdoomTakeCover-v1"
+GAME_IDS = (CAR_RACING, TAKE_COVER)  # env.games describes each
+SURVIVAL_GAMES = (TAKE_COVER,)  # paying a reward per step survived: dreams need no reward head
+
+
 @dataclass(frozen=True)
 class EnvConfig:
-    env_id: str = "CarRacing-v3"
-    max_steps: int = 1000  # CarRacing-v3 truncates at 1,000 steps
+    env_id: str = CAR_RACING
+    max_steps: int = 1000  # CarRacing-v3 truncates at 1,000; the paper caps TakeCover at 2,100
 
     def __post_init__(self):
         _check_types("env", self)
-        _one_of("env", self, "env_id", ("CarRacing-v3",))
+        _one_of("env", self, "env_id", GAME_IDS)
         _positive("env", self, "max_steps")
 
 
@@ -294,10 +299,14 @@ def from_dict(data: dict) -> Config:
     cfg = Config(**kwargs)  # checks preset and seed before the checks across sections use them
     _check_seed_ranges(kwargs)
     if "controller" in kwargs and "rnn" in kwargs:  # a stage's config may hold only some sections
-        environment = kwargs["controller"].environment
-        _check("controller", "environment", environment == "real" or kwargs["rnn"].reward_head,
+        environment, rnn = kwargs["controller"].environment, kwargs["rnn"]
+        survival = kwargs.get("env", EnvConfig()).env_id in SURVIVAL_GAMES
+        _check("controller", "environment", environment == "real" or rnn.reward_head or survival,
                f"{environment} scores candidates by M's predicted rewards: it needs "
                "rnn.reward_head=true")
+        _check("controller", "environment", environment == "real" or rnn.done_head or not survival,
+               f"{environment} scores candidates by how long they survive in M's dream: it needs "
+               "rnn.done_head=true")
     return cfg
 
 
@@ -345,7 +354,44 @@ TINY = PAPER.replace(
     evaluator={"episodes": 2, "threshold": 0.0},
 )
 
-PRESETS = {"tiny": TINY, "small": SMALL, "medium": MEDIUM, "paper": PAPER}
+# DoomTakeCover, the paper's second experiment: C trained only in M's dream (which ends when M
+# predicts the episode's end; a dreamt step survived is worth 1), scored in the real game.
+DOOM_PAPER = PAPER.replace(
+    preset="doom_paper",
+    env={"env_id": TAKE_COVER, "max_steps": 2100},
+    rollouts={"train_episodes": 10_000, "eval_episodes": 200, "min_steps": 101},
+    vae={"z_size": 64, "epochs": 10},
+    rnn={"hidden_units": 512, "done_head": True, "seq_len": 500, "steps": 4000},
+    controller={"environment": "dream", "population": 64, "dream_episodes": 16,
+                "dream_temperature": 1.15, "generations": 200, "eval_every": 10,
+                "eval_episodes": 16, "weight_decay": 0.0},
+    evaluator={"episodes": 100, "threshold": 750.0},
+)
+
+# What 2 cores can do in 2 hours: a tenth of the paper's rollouts, V on half an epoch of them,
+# a shorter-windowed M, a shorter search; the Evaluator as the paper's (100 real episodes).
+DOOM = DOOM_PAPER.replace(
+    preset="doom",
+    rollouts={"train_episodes": 1000, "eval_episodes": 50},
+    vae={"batch_size": 64, "max_steps": 2000, "shuffle_buffer": 20_000},
+    rnn={"batch_size": 32, "seq_len": 100, "steps": 400},
+    controller={"generations": 50, "eval_every": 10, "eval_episodes": 8},
+)
+
+DOOM_TINY = DOOM_PAPER.replace(
+    preset="doom_tiny",
+    env={"max_steps": 300},
+    rollouts={"train_episodes": 4, "eval_episodes": 2, "episodes_per_shard": 2, "min_steps": 1},
+    vae={"epochs": 1, "batch_size": 32, "shuffle_buffer": 1000, "interleave_episodes": 4,
+         "checkpoint_every": 5},
+    rnn={"steps": 10, "batch_size": 4, "seq_len": 32, "checkpoint_every": 5},
+    controller={"population": 4, "dream_episodes": 2, "generations": 3, "dream_steps": 100,
+                "envs_per_worker": 4, "eval_every": 2, "eval_episodes": 2},
+    evaluator={"episodes": 2, "threshold": 0.0},
+)
+
+PRESETS = {"tiny": TINY, "small": SMALL, "medium": MEDIUM, "paper": PAPER,
+           "doom_tiny": DOOM_TINY, "doom": DOOM, "doom_paper": DOOM_PAPER}
 
 
 def with_overrides(cfg: Config, assignments: list[str]) -> Config:

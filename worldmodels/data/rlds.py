@@ -17,6 +17,8 @@ from tensorflow_datasets.rlds import rlds_base
 
 from worldmodels.data.episode import Episode
 from worldmodels.env import car_racing
+from worldmodels.env.frames import OBS_SHAPE
+from worldmodels.env.games import game
 
 ROLLOUTS_NAME = "worldmodels_rollouts"
 LATENTS_NAME = "worldmodels_latents"
@@ -33,20 +35,22 @@ def _episode_metadata() -> dict:
             "episode_return": np.float64, "length": np.int64}
 
 
-def rollouts_config() -> rlds_base.DatasetConfig:
+def rollouts_config(env_id: str = car_racing.ENV_ID) -> rlds_base.DatasetConfig:
+    spec = game(env_id)
     return rlds_base.DatasetConfig(
         name=ROLLOUTS_NAME,
-        overall_description="CarRacing-v3 episodes; observations are 64x64 crops (rows 0..83).",
-        observation_info=tfds.features.Image(shape=car_racing.OBS_SHAPE, dtype=np.uint8,
+        overall_description=f"{env_id} episodes; observations are 64x64 crops "
+                            f"(rows 0..{spec.frames.crop_rows - 1}).",
+        observation_info=tfds.features.Image(shape=OBS_SHAPE, dtype=np.uint8,
                                              encoding_format="png"),
-        action_info=tfds.features.Tensor(shape=(3,), dtype=np.float32),
+        action_info=tfds.features.Tensor(shape=(spec.action_size,), dtype=np.float32),
         reward_info=np.float32,
         discount_info=np.float32,
         episode_metadata_info=_episode_metadata(),
     )
 
 
-def latents_config(z_size: int) -> rlds_base.DatasetConfig:
+def latents_config(z_size: int, action_size: int = 3) -> rlds_base.DatasetConfig:
     return rlds_base.DatasetConfig(
         name=LATENTS_NAME,
         overall_description="Rollouts encoded by V: per step the posterior's mu and logvar.",
@@ -54,14 +58,15 @@ def latents_config(z_size: int) -> rlds_base.DatasetConfig:
             "mu": tfds.features.Tensor(shape=(z_size,), dtype=np.float32),
             "logvar": tfds.features.Tensor(shape=(z_size,), dtype=np.float32),
         }),
-        action_info=tfds.features.Tensor(shape=(3,), dtype=np.float32),
+        action_info=tfds.features.Tensor(shape=(action_size,), dtype=np.float32),
         reward_info=np.float32,
         discount_info=np.float32,
         episode_metadata_info=_episode_metadata(),
     )
 
 
-def _steps(observations, actions: np.ndarray, rewards: np.ndarray, terminated: bool) -> dict:
+def _steps(observations, actions: np.ndarray, rewards: np.ndarray, terminated: bool,
+           action_size: int) -> dict:
     """RLDS steps: T + 1 entries; the last holds the final observation and no action."""
     n = len(actions) + 1
     pad = lambda x: np.concatenate([x, np.zeros((1,) + x.shape[1:], x.dtype)])
@@ -74,7 +79,7 @@ def _steps(observations, actions: np.ndarray, rewards: np.ndarray, terminated: b
     is_last[-1] = True
     return {
         "observation": observations,
-        "action": pad(np.asarray(actions, np.float32).reshape(-1, 3)),
+        "action": pad(np.asarray(actions, np.float32).reshape(-1, action_size)),
         "reward": pad(np.asarray(rewards, np.float32)),
         "discount": discount,
         "is_first": is_first,
@@ -85,7 +90,8 @@ def _steps(observations, actions: np.ndarray, rewards: np.ndarray, terminated: b
 
 def episode_example(episode: Episode, episode_id: int, env_id: str = car_racing.ENV_ID) -> dict:
     return {
-        "steps": _steps(episode.observations, episode.actions, episode.rewards, episode.terminated),
+        "steps": _steps(episode.observations, episode.actions, episode.rewards, episode.terminated,
+                        game(env_id).action_size),
         "episode_id": episode_id, "seed": episode.seed, "env_id": env_id,
         "episode_return": episode.episode_return, "length": episode.length,
     }

@@ -26,6 +26,7 @@ from worldmodels import layout
 from worldmodels.config import Config
 from worldmodels.data import rlds
 from worldmodels.engine.scorers import Scorer
+from worldmodels.env.games import Game, game
 from worldmodels.export import serving
 from worldmodels.models import controller
 from worldmodels.models.mdnrnn import sample_mixture
@@ -58,7 +59,7 @@ def dream_starts(latents_dir: str, rnn, every: int = 0, split: str = "train") ->
     length = np.array([len(ep["observation"]["mu"]) - 1 for ep in episodes])  # transitions
     steps = int(length.max())
     mu = np.zeros((len(episodes), steps, int(rnn.z_size)), np.float32)
-    action = np.zeros((len(episodes), steps, 3), np.float32)
+    action = np.zeros((len(episodes), steps, episodes[0]["action"].shape[-1]), np.float32)
     for i, ep in enumerate(episodes):
         mu[i, :length[i]] = ep["observation"]["mu"][:-1]
         action[i, :length[i]] = ep["action"][:length[i]]
@@ -74,13 +75,15 @@ def dream_starts(latents_dir: str, rnn, every: int = 0, split: str = "train") ->
     return Starts(*(np.concatenate(out[k]) for k in ("z", "h", "c")))
 
 
-def transition(rnn, z, action, h, c, uniform, normal, temperature):
-    """One dream step for a batch: (next z, h, c, predicted reward, predicted end). The
-    uniforms and normals [B, Z] are the mixture sample's random numbers; without a reward
-    (done) head the reward is 0 (the dream never ends)."""
+def transition(rnn, z, action, h, c, uniform, normal, temperature, survival_reward=0.0):
+    """One dream step for a batch: (next z, h, c, reward, predicted end). The uniforms and
+    normals [B, Z] are the mixture sample's random numbers. The reward is `survival_reward`
+    for a game that pays for surviving (DoomTakeCover), else M's predicted reward (0 without a
+    reward head); without a done head the dream never ends."""
     out = rnn.step(z, action, h, c)
     z = sample_mixture(out["log_pi"], out["mu"], out["log_sigma"], uniform, normal, temperature)
-    reward = out["reward"] if "reward" in out else tf.zeros(tf.shape(z)[:1])
+    reward = (tf.fill(tf.shape(z)[:1], tf.cast(survival_reward, tf.float32))
+              if survival_reward or "reward" not in out else out["reward"])
     done = out["done_logit"] > 0.0 if "done_logit" in out else tf.zeros_like(reward, tf.bool)
     return z, out["h"], out["c"], reward, done
 
@@ -106,17 +109,18 @@ def imagine(rnn, z: np.ndarray, actions: np.ndarray, steps: int, temperature: fl
 
 
 class DreamPolicy:
-    """C in M's dream for a batch of dreams, each with its own controller."""
+    """C in M's dream of `game` for a batch of dreams, each with its own controller."""
 
-    def __init__(self, rnn):
-        self.rnn = rnn
+    def __init__(self, rnn, game: Game):
+        self.rnn, self.game = rnn, game
         self.hidden_units = int(rnn.hidden_units)
         self.z_size = int(rnn.z_size)
         z, hid, inputs = self.z_size, self.hidden_units, self.z_size + self.hidden_units
+        a = game.action_size
         spec = tf.TensorSpec
         self._chunk = tf.function(self._run_chunk, input_signature=[
-            spec([None, z]), spec([None, hid]), spec([None, hid]), spec([None, inputs, 3]),
-            spec([None, 3]), spec([None], tf.bool), spec([None, None, z]), spec([None, None, z]),
+            spec([None, z]), spec([None, hid]), spec([None, hid]), spec([None, inputs, a]),
+            spec([None, a]), spec([None], tf.bool), spec([None, None, z]), spec([None, None, z]),
             spec([])])
 
     def _step(self, z, h, c, w, b, temperature, uniform, normal):
@@ -124,9 +128,9 @@ class DreamPolicy:
         n = tf.shape(z)[0]
         z, h, c, w, b, uniform, normal = (tf.concat([x, x[:1]], 0)
                                           for x in (z, h, c, w, b, uniform, normal))
-        action = controller.act(z, h, w, b)
+        action = controller.act(z, h, w, b, self.game.action_mapping)
         z, h, c, reward, done = transition(self.rnn, z, action, h, c, uniform, normal,
-                                           temperature)
+                                           temperature, self.game.survival_reward)
         return z[:n], h[:n], c[:n], reward[:n], done[:n]
 
     def _run_chunk(self, z, h, c, w, b, alive, uniforms, normals, temperature):
@@ -143,7 +147,8 @@ class DreamPolicy:
                 temperature: float) -> np.ndarray:
         """One dream per (params[i], seeds[i]) row, `steps` long at most, from the start the
         seed picks: their returns."""
-        w, b = controller.unflatten(params, self.z_size + self.hidden_units)
+        w, b = controller.unflatten(params, self.z_size + self.hidden_units,
+                                    self.game.action_size)
         rngs = [np.random.default_rng([seed, 11]) for seed in seeds]
         picks = np.array([rng.integers(len(starts.z)) for rng in rngs])
         z, h, c = starts.z[picks], starts.h[picks], starts.c[picks]
@@ -165,10 +170,11 @@ class DreamPolicy:
 def play_dream_chunk(setup: tuple, task: tuple) -> tuple[np.ndarray, np.ndarray]:
     """A worker's share of dreams: (params [P, 867], jobs) -> (returns, model steps), with M
     and the dreams' starts loaded once."""
-    rnn_dir, latents_dir, steps, temperature, starts_every, threads = setup
+    env_id, rnn_dir, latents_dir, steps, temperature, starts_every, threads = setup
     if threads:
         pools.set_threads(threads)
-    policy = pools.cached(("dream", rnn_dir), lambda: DreamPolicy(serving.load(rnn_dir)))
+    policy = pools.cached(("dream", env_id, rnn_dir),
+                          lambda: DreamPolicy(serving.load(rnn_dir), game(env_id)))
     starts = pools.cached(("starts", rnn_dir, latents_dir, starts_every),
                           lambda: dream_starts(latents_dir, policy.rnn, starts_every))
     params, jobs = task
@@ -181,11 +187,11 @@ class DreamScorer(Scorer):
     """Dreams in M (one controller per job, the job's seed picks its start and its noise),
     each worker running its share as one batch of `steps` model steps."""
 
-    def __init__(self, pool, rnn_dir: str, latents_dir: str, steps: int, temperature: float,
-                 starts_every: int = 0):
+    def __init__(self, pool, env_id: str, rnn_dir: str, latents_dir: str, steps: int,
+                 temperature: float, starts_every: int = 0):
         threads = 1 if pool.workers > 1 else 0  # worker processes share the cores
         super().__init__(pool, functools.partial(play_dream_chunk, (
-            rnn_dir, latents_dir, steps, temperature, starts_every, threads)))
+            env_id, rnn_dir, latents_dir, steps, temperature, starts_every, threads)))
 
 
 def dream_scorer(cfg: Config, rnn_dir: str, latents_dir: str, dream_count: int,
@@ -194,5 +200,5 @@ def dream_scorer(cfg: Config, rnn_dir: str, latents_dir: str, dream_count: int,
     cc = cfg.controller
     steps = cc.dream_steps or cfg.env.max_steps
     pool = pools.make_pool(beam_args, cc.workers, dream_count * steps)
-    return DreamScorer(pool, os.path.join(rnn_dir, layout.SERVING_DIR), latents_dir, steps,
-                       cc.dream_temperature, cc.dream_starts_every)
+    return DreamScorer(pool, cfg.env.env_id, os.path.join(rnn_dir, layout.SERVING_DIR),
+                       latents_dir, steps, cc.dream_temperature, cc.dream_starts_every)

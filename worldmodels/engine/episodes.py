@@ -12,10 +12,10 @@ and `act(frames, slots) -> actions` for the frames of the active slots (`slots` 
 all of them when every slot is active, the common case, else an index array). An observer
 sees each episode's frames, actions and rewards as they happen.
 
-A job with `patience` ends its episode once that many steps pass without a new road tile (the
-search's shortcut for hopeless episodes); the steps it skips are charged CarRacing's per-step
-cost, as if the car had stayed stuck, so its return stays comparable with full episodes.
-Evaluations never set it.
+A job with `patience` ends its episode once that many steps pass without a positive reward
+(CarRacing's new road tile: the search's shortcut for hopeless episodes); the steps it skips
+are charged `step_cost` each (CarRacing's per-step cost), as if the car had stayed stuck, so
+its return stays comparable with full episodes. Evaluations never set it.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from worldmodels.data.episode import Episode
-from worldmodels.env import car_racing
+from worldmodels.env.games import Game
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ class Observer:
         pass
 
 
-def play_jobs(envs: list, policy, jobs: list[Job], observer: Observer | None = None) -> Played:
+def play_jobs(envs: list, policy, jobs: list[Job], observer: Observer | None = None,
+              step_cost: float = 0.0) -> Played:
     """Every job's episode on `envs`, acted by `policy`."""
     k = len(envs)
     observer = observer or Observer()
@@ -99,7 +100,7 @@ def play_jobs(envs: list, policy, jobs: list[Job], observer: Observer | None = N
             if (jobs[j].patience and stalled[slot] >= jobs[j].patience
                     and not (terminated or truncated)):
                 horizon = envs[slot].spec.max_episode_steps
-                returns[j] -= car_racing.STEP_COST * (horizon - steps[j])
+                returns[j] -= step_cost * (horizon - steps[j])
                 terminated = True
             if terminated or truncated:
                 observer.ended(slot, j, returns[j], int(steps[j]), bool(terminated),
@@ -120,8 +121,8 @@ class EpisodeRecorder(Observer):
     """Hands each whole episode (observations preprocessed for V) to `on_episode(job,
     episode)` as it ends."""
 
-    def __init__(self, jobs: list[Job], on_episode: Callable[[int, Episode], None]):
-        self.jobs, self.on_episode = jobs, on_episode
+    def __init__(self, jobs: list[Job], on_episode: Callable[[int, Episode], None], game: Game):
+        self.jobs, self.on_episode, self.game = jobs, on_episode, game
         self._open: dict[int, tuple[list, list, list]] = {}
 
     def started(self, slot, job, frame):
@@ -137,15 +138,16 @@ class EpisodeRecorder(Observer):
         frames, actions, rewards = self._open.pop(slot)
         self.on_episode(job, Episode(
             seed=self.jobs[job].seed,
-            observations=car_racing.preprocess(np.stack(frames)),
-            actions=np.asarray(actions, np.float32).reshape(-1, 3),
+            observations=self.game.frames.preprocess(np.stack(frames)),
+            actions=np.asarray(actions, np.float32).reshape(-1, self.game.action_size),
             rewards=np.asarray(rewards, np.float32),
             terminated=terminated, truncated=truncated))
 
 
-def collect_episodes(env, policy, seeds: list[int],
+def collect_episodes(env, game: Game, policy, seeds: list[int],
                      on_episode: Callable[[int, Episode], None]) -> None:
-    """One episode per seed on `env`, each handed whole to `on_episode(i, episode)` (i: the
-    seed's index) as it ends, in seed order; one at a time, so memory holds one episode."""
+    """One episode per seed on `env` (playing `game`), each handed whole to
+    `on_episode(i, episode)` (i: the seed's index) as it ends, in seed order; one at a time,
+    so memory holds one episode."""
     jobs = [Job(0, seed) for seed in seeds]
-    play_jobs([env], policy, jobs, EpisodeRecorder(jobs, on_episode))
+    play_jobs([env], policy, jobs, EpisodeRecorder(jobs, on_episode, game))

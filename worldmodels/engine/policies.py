@@ -5,22 +5,24 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from worldmodels.env.games import Game
 from worldmodels.models import controller, world_model
 
 
 class WorldModel:
-    """V and M with a compiled batched step taking one controller per row; build once per
-    process (tracing costs seconds), then hand out PopulationPolicy objects."""
+    """V and M playing `game`, with a compiled batched step taking one controller per row;
+    build once per process (tracing costs seconds), then hand out PopulationPolicy objects."""
 
-    def __init__(self, vae, rnn):
+    def __init__(self, vae, rnn, game: Game):
         self.z_size = int(vae.z_size)
         self.hidden_units = int(rnn.hidden_units)
-        inputs, hid = self.z_size + self.hidden_units, self.hidden_units
+        self.action_size = game.action_size
+        inputs, hid, a = self.z_size + self.hidden_units, self.hidden_units, game.action_size
         self.step = tf.function(
-            lambda frames, w, b, h, c: world_model.step(vae, rnn, frames, w, b, h, c),
-            input_signature=[world_model.FRAMES_SPEC,
-                             tf.TensorSpec([None, inputs, 3], tf.float32),
-                             tf.TensorSpec([None, 3], tf.float32),
+            lambda frames, w, b, h, c: world_model.step(vae, rnn, game, frames, w, b, h, c),
+            input_signature=[world_model.frames_spec(game),
+                             tf.TensorSpec([None, inputs, a], tf.float32),
+                             tf.TensorSpec([None, a], tf.float32),
                              tf.TensorSpec([None, hid], tf.float32),
                              tf.TensorSpec([None, hid], tf.float32)])
 
@@ -48,7 +50,8 @@ class PopulationPolicy:
 
     def act(self, frames: np.ndarray, slots) -> np.ndarray:
         w, b = controller.unflatten(self.slot_params[slots],
-                                    self.model.z_size + self.model.hidden_units)
+                                    self.model.z_size + self.model.hidden_units,
+                                    self.model.action_size)
         action, h, c = self.model.step(np.asarray(frames), w, b, self.h[slots], self.c[slots])
         self.h[slots], self.c[slots] = h.numpy(), c.numpy()
         return action.numpy()

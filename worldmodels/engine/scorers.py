@@ -19,6 +19,7 @@ from worldmodels.config import Config
 from worldmodels.engine import episodes
 from worldmodels.engine.policies import WorldModel
 from worldmodels.env.factory import make_env
+from worldmodels.env.games import game
 from worldmodels.export import serving
 from worldmodels.runtime import pools
 
@@ -58,15 +59,16 @@ class Scorer:
 
 
 def play_real_chunk(setup: tuple, task: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """A worker's share of real episodes: (params [P, 867], jobs) -> (returns, steps)."""
+    """A worker's share of real episodes: (params [P, C's size], jobs) -> (returns, steps)."""
     env_id, max_steps, count, vae_dir, rnn_dir, threads = setup
     if threads:
         pools.set_threads(threads)
     model, envs = pools.cached(("real",) + setup[:5], lambda: (
-        WorldModel(serving.load(vae_dir), serving.load(rnn_dir)),
+        WorldModel(serving.load(vae_dir), serving.load(rnn_dir), game(env_id)),
         [make_env(env_id, max_steps) for _ in range(count)]))
     params, jobs = task
-    played = episodes.play_jobs(envs, model.policy(params), jobs)
+    played = episodes.play_jobs(envs, model.policy(params), jobs,
+                                step_cost=game(env_id).step_cost)
     return played.returns, played.steps
 
 

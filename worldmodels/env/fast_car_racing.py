@@ -19,7 +19,7 @@ copy. Physics, rewards, track generation and the seeded random streams are stock
 Identical to gymnasium's CarRacing-v3 for the same seed and actions: every observation (bit
 for bit), reward, terminated, truncated and info, and render() frames in every render mode,
 over whole episodes (the opening zoom, leaving the track, leaving the playfield).
-tests/worldmodels/test_fast_car_racing.py checks this side by side with stock, and each of
+tests/worldmodels/env/test_fast_car_racing.py checks this side by side with stock, and each of
 the shortcuts above against pygame itself.
 """
 from __future__ import annotations

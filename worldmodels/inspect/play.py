@@ -13,8 +13,8 @@ import numpy as np
 from worldmodels import layout, seeds
 from worldmodels.engine.episodes import Job, Observer, play_jobs
 from worldmodels.engine.policies import SavedAgentPolicy
-from worldmodels.env import car_racing
 from worldmodels.env.factory import make_env
+from worldmodels.env.games import by_screen
 from worldmodels.export import serving
 from worldmodels.inspect import visuals
 
@@ -94,17 +94,18 @@ class _Console(Observer):
 
 
 def play(agent_dir: str, episodes: int = 1, seed: int = seeds.EVALUATOR_DEFAULT,
-         record: str | None = None, max_steps: int = 1000) -> list[float]:
+         record: str | None = None, max_steps: int | None = None) -> list[float]:
     """Runs `episodes` episodes (seeds seed, seed+1, ...), prints each return and the mean and
     std, and returns the returns. With `record`, every frame, the first one after reset
     included, goes into that .gif or .mp4: steps + 1 frames an episode."""
     if episodes < 1:
         raise ValueError(f"--episodes {episodes}: must be at least 1")
-    if max_steps < 1:
+    if max_steps is not None and max_steps < 1:
         raise ValueError(f"--max-steps {max_steps}: must be at least 1")
     recorder = Recorder(record) if record else None
     agent = serving.load(_serving_dir(agent_dir))
-    env = make_env(car_racing.ENV_ID, max_steps, render_mode="rgb_array")
+    played = agent_game(agent)
+    env = make_env(played.env_id, max_steps or played.max_steps, render_mode="rgb_array")
     jobs = [Job(0, seed + i) for i in range(episodes)]
     console = _Console(env, jobs, recorder)
     try:
@@ -119,6 +120,11 @@ def play(agent_dir: str, episodes: int = 1, seed: int = seeds.EVALUATOR_DEFAULT,
     if recorder:
         print(f"recorded {recorder.frames} frames to {record}")
     return returns
+
+
+def agent_game(agent):
+    """The game an agent SavedModel plays, known by the screens its `act` takes."""
+    return by_screen(agent.act.concrete_functions[0].structured_input_signature[0][0].shape[1:])
 
 
 def main_play(args) -> int:

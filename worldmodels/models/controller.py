@@ -1,4 +1,5 @@
-"""C: a = tanh(W [z, h] + b), one flat parameter vector for CMA-ES (867 for CarRacing).
+"""C: a = tanh(W [z, h] + b), one flat parameter vector for CMA-ES (867 for CarRacing, 577
+for DoomTakeCover).
 
 Batched over environments with one parameter vector each, so a whole CMA-ES population acts
 in a single call."""
@@ -22,12 +23,16 @@ def unflatten(params: np.ndarray, input_size: int, action_size: int = 3):
     return w, params[..., input_size * action_size:]
 
 
-def to_env_action(a):
-    """The paper's mapping of tanh outputs in [-1, 1]^3 to CarRacing's (steer, gas, brake)."""
+def to_env_action(a, mapping: str = "car_racing"):
+    """The paper's mappings of tanh outputs a: "car_racing", [-1, 1]^3 to CarRacing's (steer,
+    gas, brake); "choice", one output to -1 (a < -1/3), 1 (a > 1/3) or 0 (DoomTakeCover's
+    left, right, stay)."""
+    if mapping == "choice":
+        return tf.cast(a > 1.0 / 3.0, tf.float32) - tf.cast(a < -1.0 / 3.0, tf.float32)
     return tf.stack([a[..., 0], (a[..., 1] + 1.0) / 2.0, tf.clip_by_value(a[..., 2], 0.0, 1.0)], -1)
 
 
-def act(z, h, w, b):
-    """z [B, Z], h [B, H], per-environment W [B, Z+H, 3] and b [B, 3] -> env actions [B, 3]."""
+def act(z, h, w, b, mapping: str = "car_racing"):
+    """z [B, Z], h [B, H], per-environment W [B, Z+H, A] and b [B, A] -> env actions [B, A]."""
     x = tf.concat([z, h], axis=-1)
-    return to_env_action(tf.tanh(tf.einsum("bi,bij->bj", x, w) + b))
+    return to_env_action(tf.tanh(tf.einsum("bi,bij->bj", x, w) + b), mapping)

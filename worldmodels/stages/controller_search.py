@@ -16,6 +16,7 @@ from worldmodels.data import checks
 from worldmodels.engine import episodes
 from worldmodels.engine.dream import dream_scorer
 from worldmodels.engine.scorers import Scorer, real_scorer
+from worldmodels.env.games import game
 from worldmodels.export import serving
 from worldmodels.models import controller
 from worldmodels.progress import Progress
@@ -40,7 +41,8 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
     cc = cfg.controller
     vae = serving.load(os.path.join(vae_dir, layout.SERVING_DIR))
     rnn = serving.load(os.path.join(rnn_dir, layout.SERVING_DIR))
-    dim = controller.parameter_count(int(vae.z_size), int(rnn.hidden_units))
+    dim = controller.parameter_count(int(vae.z_size), int(rnn.hidden_units),
+                                     game(cfg.env.env_id).action_size)
     state_path = os.path.join(state_dir, "cmaes_state.pkl")
     os.makedirs(state_dir, exist_ok=True)
     search = (cmaes.CMASearch.load(state_path) if os.path.exists(state_path) else
@@ -70,10 +72,10 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
             started = time.time()
             candidates = search.ask()
             if cc.dreams_at(g):
-                scorer, jobs = dream, episodes.population_jobs(len(candidates), _dream_seeds(cfg, g))
+                scorer, episode_seeds, patience = dream, _dream_seeds(cfg, g), 0
             else:
-                scorer, jobs = real, episodes.population_jobs(len(candidates), _track_seeds(cfg, g),
-                                                              cc.stuck_steps)
+                scorer, episode_seeds, patience = real, _track_seeds(cfg, g), cc.stuck_steps
+            jobs = episodes.population_jobs(len(candidates), episode_seeds, patience)
             returns = scorer.score(candidates, jobs)
             stats = search.tell(candidates, episodes.mean_returns(returns, len(candidates)),
                                 time.time() - started)

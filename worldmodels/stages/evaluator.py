@@ -13,6 +13,7 @@ from worldmodels.engine import episodes
 from worldmodels.engine.policies import SavedAgentPolicy, WorldModel
 from worldmodels.engine.scorers import real_scorer
 from worldmodels.env.factory import make_env
+from worldmodels.env.games import game
 from worldmodels.export import agent as agentlib
 from worldmodels.export import serving
 
@@ -33,13 +34,14 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, controller_dir: str, model_dir:
     rnn = serving.load(os.path.join(rnn_dir, layout.SERVING_DIR))
     params = np.load(os.path.join(controller_dir, "params.npy"))
     agent_dir = os.path.join(model_dir, layout.SERVING_DIR)
-    agentlib.export_agent(vae, rnn, params, agent_dir)
+    spec = game(cfg.env.env_id)
+    agentlib.export_agent(vae, rnn, params, spec, agent_dir)
     seeds = [cfg.evaluator.seed + i for i in range(cfg.evaluator.episodes)]
     with real_scorer(cfg, vae_dir, rnn_dir, len(seeds), beam_args) as scorer:
         returns = scorer.score(params[None], [episodes.Job(0, s) for s in seeds])
         worker_ids = scorer.job_workers
-    diff = export_action_difference(serving.load(agent_dir), WorldModel(vae, rnn).policy(params[None]),
-                                    seeds[:1], cfg)
+    diff = export_action_difference(serving.load(agent_dir),
+                                    WorldModel(vae, rnn, spec).policy(params[None]), seeds[:1], cfg)
     if not diff <= EXPORT_ACTION_TOLERANCE:
         raise RuntimeError(f"{agent_dir}: the exported agent's actions differ from the search's "
                            f"policy by up to {diff:.3g} on seed {seeds[0]}")

@@ -32,8 +32,10 @@ def run(cfg: Config, rollouts_dir: str, vae_dir: str, out_dir: str,
         bounds = np.cumsum([0] + list(builder.info.splits[split].shard_lengths))
         parts += [shards.Shard(split, int(a), int(b - a)) for a, b in zip(bounds[:-1], bounds[1:])]
     fill = functools.partial(_encode, rollouts_dir, os.path.join(vae_dir, layout.SERVING_DIR))
-    return shards.write_dataset(out_dir, work_dir, rlds.latents_config(cfg.vae.z_size), parts,
-                                fill, lambda count: pools.make_pool(beam_args, workers=1),
+    action_size = builder.info.features["steps"]["action"].shape[0]
+    features = rlds.latents_config(cfg.vae.z_size, action_size)
+    return shards.write_dataset(out_dir, work_dir, features, parts, fill,
+                                lambda count: pools.make_pool(beam_args, workers=1),
                                 cfg.rollouts.episodes_per_shard, "encode")
 
 

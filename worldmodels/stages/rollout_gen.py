@@ -9,6 +9,7 @@ from worldmodels.data import rlds
 from worldmodels.engine import episodes
 from worldmodels.env.explore import Explorer
 from worldmodels.env.factory import make_env
+from worldmodels.env.games import game
 from worldmodels.runtime import pools
 from worldmodels.stages import shards
 
@@ -36,8 +37,9 @@ def run(cfg: Config, out_dir: str, beam_args: list[str] | None = None,
             chunk = tuple(split_seeds[start:start + rc.episodes_per_shard])
             parts.append(shards.Shard(split, first_id + start, len(chunk), chunk))
         first_id += n
+    collect = functools.partial(_collect, cfg.to_json())
     return shards.write_dataset(
-        out_dir, work_dir, rlds.rollouts_config(), parts, functools.partial(_collect, cfg.to_json()),
+        out_dir, work_dir, rlds.rollouts_config(cfg.env.env_id), parts, collect,
         lambda count: pools.make_pool(beam_args, rc.workers, cfg.env.max_steps * count),
         rc.episodes_per_shard, "rollouts")
 
@@ -52,4 +54,5 @@ def _collect(cfg_json: str, shard: shards.Shard, add) -> None:
         if episode.length >= cfg.rollouts.min_steps:
             add(rlds.episode_example(episode, shard.first + i, cfg.env.env_id))
 
-    episodes.collect_episodes(env, Explorer(), list(shard.seeds), keep)
+    episodes.collect_episodes(env, game(cfg.env.env_id), Explorer(cfg.env.env_id),
+                              list(shard.seeds), keep)

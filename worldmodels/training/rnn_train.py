@@ -45,16 +45,16 @@ def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed):
     return total, parts, heads
 
 
-def build_model(cfg: RNNConfig, z_size: int) -> MDNRNN:
-    return MDNRNN(z_size=z_size, hidden_units=cfg.hidden_units, mixtures=cfg.mixtures,
-                  reward_head=cfg.reward_head, done_head=cfg.done_head)
+def build_model(cfg: RNNConfig, z_size: int, action_size: int = 3) -> MDNRNN:
+    return MDNRNN(z_size=z_size, action_size=action_size, hidden_units=cfg.hidden_units,
+                  mixtures=cfg.mixtures, reward_head=cfg.reward_head, done_head=cfg.done_head)
 
 
 def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
               log_dir: str | None = None) -> RNNResult:
     keras.utils.set_random_seed(seed)
-    z_size = rlds.open_dataset(latents_dir).info.features["steps"]["observation"]["mu"].shape[0]
-    model = build_model(cfg, z_size)
+    features = rlds.open_dataset(latents_dir).info.features["steps"]
+    model = build_model(cfg, features["observation"]["mu"].shape[0], features["action"].shape[0])
     optimizer = keras.optimizers.Adam(cfg.learning_rate, clipvalue=cfg.grad_clip)
     step = tf.Variable(0, dtype=tf.int64, trainable=False)
     ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)

@@ -9,6 +9,7 @@ import tensorflow as tf
 from tests.worldmodels.fakes import write_latents
 from worldmodels.data import rlds
 from worldmodels.engine import dream
+from worldmodels.env.games import CAR_RACING_GAME
 from worldmodels.export import serving
 from worldmodels.export.rnn import save_rnn
 from worldmodels.models import controller
@@ -27,7 +28,7 @@ def policy(tmp_path_factory):
     path = str(tmp_path_factory.mktemp("rnn"))
     save_rnn(MDNRNN(z_size=Z, hidden_units=HIDDEN, mixtures=3, reward_head=True,
                                done_head=True), path)
-    return dream.DreamPolicy(serving.load(path))
+    return dream.DreamPolicy(serving.load(path), CAR_RACING_GAME)
 
 
 def test_batched_dreams_equal_one_at_a_time(policy):

@@ -7,8 +7,10 @@ import pytest
 
 from worldmodels.engine import episodes
 from worldmodels.engine.policies import WorldModel
+from worldmodels.env import car_racing
 from worldmodels.env.explore import Explorer
 from worldmodels.env.factory import make_env
+from worldmodels.env.games import CAR_RACING_GAME
 from worldmodels.export import serving
 from worldmodels.models import controller
 
@@ -17,7 +19,7 @@ MAX_STEPS = 30
 
 @pytest.fixture(scope="module")
 def model(untrained_model_dirs):
-    return WorldModel(*(serving.load(d) for d in untrained_model_dirs))
+    return WorldModel(*(serving.load(d) for d in untrained_model_dirs), CAR_RACING_GAME)
 
 
 def one_env_loop(model: WorldModel, params: np.ndarray, seed: int) -> float:
@@ -52,8 +54,8 @@ def test_batched_play_equals_the_one_env_loop(model):
 def test_collected_episodes_are_whole_repeatable_and_in_seed_order():
     env = make_env(max_steps=20)
     first, second = [], []
-    episodes.collect_episodes(env, Explorer(), [9, 10], lambda i, e: first.append((i, e)))
-    episodes.collect_episodes(env, Explorer(), [9], lambda i, e: second.append((i, e)))
+    episodes.collect_episodes(env, CAR_RACING_GAME, Explorer(), [9, 10], lambda i, e: first.append((i, e)))
+    episodes.collect_episodes(env, CAR_RACING_GAME, Explorer(), [9], lambda i, e: second.append((i, e)))
     assert [(i, e.seed) for i, e in first] == [(0, 9), (1, 10)]
     episode = first[0][1]
     assert episode.observations.shape == (21, 64, 64, 3) and episode.actions.shape == (20, 3)
@@ -79,7 +81,8 @@ class StandStill:
 def test_stuck_episodes_end_early_charged_the_steps_they_skip():
     envs = [make_env(max_steps=200) for _ in range(2)]
     full = episodes.play_jobs(envs[:1], StandStill(), [episodes.Job(0, 5)])
-    cut = episodes.play_jobs(envs, StandStill(), episodes.population_jobs(1, [5, 5], 40))
+    cut = episodes.play_jobs(envs, StandStill(), episodes.population_jobs(1, [5, 5], 40),
+                             step_cost=car_racing.STEP_COST)
     assert full.steps.tolist() == [200]
     assert cut.steps.tolist() == [41, 41]  # the start tile's reward at step 1, then 40 stalled
     np.testing.assert_allclose(cut.returns, [full.returns[0]] * 2, rtol=0, atol=1e-9)

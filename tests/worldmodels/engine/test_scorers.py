@@ -9,6 +9,7 @@ from worldmodels.engine.policies import WorldModel
 from worldmodels.engine.scorers import RealScorer
 from worldmodels.env import car_racing
 from worldmodels.env.factory import make_env
+from worldmodels.env.games import CAR_RACING_GAME
 from worldmodels.export import serving
 from worldmodels.runtime import pools
 
@@ -16,9 +17,10 @@ MAX_STEPS = 30
 
 
 def in_process(model_dirs, params, jobs, max_steps) -> episodes.Played:
-    model = WorldModel(*(serving.load(d) for d in model_dirs))
+    model = WorldModel(*(serving.load(d) for d in model_dirs), CAR_RACING_GAME)
     envs = [make_env(max_steps=max_steps) for _ in range(2)]
-    return episodes.play_jobs(envs, model.policy(params), jobs)
+    return episodes.play_jobs(envs, model.policy(params), jobs,
+                              step_cost=CAR_RACING_GAME.step_cost)
 
 
 def test_worker_processes_give_the_in_process_returns(untrained_model_dirs):

@@ -28,7 +28,7 @@ def test_constant_frames_stay_constant_and_batches_work():
 
 
 def test_area_matrices_average():
-    for m in (car_racing.ROW_MATRIX, car_racing.COL_MATRIX):
+    for m in (car_racing.FRAMES.row_matrix, car_racing.FRAMES.col_matrix):
         np.testing.assert_allclose(m.sum(axis=1), 1.0, rtol=1e-6)
         assert (m >= 0).all()
 

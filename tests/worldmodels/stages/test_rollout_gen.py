@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from tests.worldmodels.env.test_doom import game_processes
 from worldmodels import config as configlib
 from worldmodels.data import rlds
 from worldmodels.stages import rollout_gen
@@ -51,3 +52,18 @@ def test_without_a_working_directory_the_shards_are_joined_and_removed(tmp_path)
     assert (counts["episodes"], counts["steps"]) == (6, 6 * 30)
     assert len(counts["worker_ids"]) == 3 and all(":" in w for w in counts["worker_ids"])
     assert rlds.split_counts(out, "train") == (4, 4 * 30)
+
+
+def test_doom_rollouts_on_two_worker_processes_started_together(tmp_path):
+    """Two processes start their games at once (the start lock orders them); both collect,
+    every episode is longer than rollouts.min_steps, and no game is left afterwards."""
+    cfg = configlib.DOOM_TINY.replace(rollouts={"workers": 2, "train_episodes": 4,
+                                                "episodes_per_shard": 1, "min_steps": 40})
+    out = str(tmp_path / "rollouts")
+    before = game_processes()
+    counts = rollout_gen.run(cfg, out)
+    assert len(set(counts["worker_ids"])) == 2
+    episodes = rlds.read_episode_arrays(out, "train") + rlds.read_episode_arrays(out, "eval")
+    assert episodes and all(len(e["steps"]["action"]) > 40 for e in episodes)
+    assert all(e["env_id"] == b"VizdoomTakeCover-v1" for e in episodes)
+    assert game_processes() - before == set()
