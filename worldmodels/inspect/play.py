@@ -1,5 +1,6 @@
-"""`worldmodels play`: a shipped agent drives CarRacing-v3 in this process, with TensorFlow and
-gymnasium only, and can record what it sees at the renderer's full size (600x400).
+"""`worldmodels play`: a shipped agent plays its game (CarRacing-v3 or DoomTakeCover, known by
+the screens it takes) in this process, with TensorFlow and gymnasium only, and can record what
+it sees at the renderer's full size.
 
 Episode i uses seed `seed + i` and steps exactly as the Evaluator's episodes do, so with the
 Evaluator's seeds and `env.max_steps` the returns are the ones in its evaluation.json."""

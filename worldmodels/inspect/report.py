@@ -133,12 +133,18 @@ def build_report(root: str, out_dir: str, temperature: float = 1.0, context: int
                                   temperature, seed)
     visuals.cmaes_figure(run.history).savefig(os.path.join(out_dir, "cmaes.png"))
     visuals.learning_curve_figure(run.history).savefig(os.path.join(out_dir, "learning_curve.png"))
-    visuals.returns_figure(run.evaluation["returns"]).savefig(os.path.join(out_dir, "returns.png"))
+    env_id = _text(episodes[0]["env_id"])
+    visuals.returns_figure(run.evaluation["returns"], env_id).savefig(
+        os.path.join(out_dir, "returns.png"))
 
     page = os.path.join(out_dir, "index.html")
     with open(page, "w") as f:
         f.write(_html(root, run, episodes[0], frames, context, temperature, seed))
     return page
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _table(header: list[str], rows: list[list[str]], attrs: str = "") -> str:
@@ -186,7 +192,7 @@ def _html(root: str, run: Run, episode: dict, frames: int, context: int,
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}
 td.num{{text-align:right}}img{{image-rendering:pixelated}}figure{{display:inline-block}}</style>
 </head><body>
-<h1>World Models on CarRacing-v3</h1>
+<h1>World Models on {html.escape(_text(episode["env_id"]))}</h1>
 <p>Run root <code>{html.escape(os.path.abspath(root))}</code>; agent artifact
 #{agent['artifact_id']} (<code>{html.escape(agent['uri'])}</code>), {verdict}.</p>
 {_summary_table(run)}

@@ -4,16 +4,32 @@ returns. Arrays in, images and matplotlib Figures out, so the report, the notebo
 which leaves a notebook's own matplotlib backend alone."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageDraw
 
-PAPER_RETURN = (906.0, 21.0)  # the paper's full world model on CarRacing: mean +- std
-# Uniformly random actions on stock CarRacing-v3, 100 episodes on the Evaluator's seeds: mean
-# -31.9, std 5.9, median -31.9, 95% CI of the mean -33.0 .. -30.8, measured by
-# `python benchmarks/random_policy.py`.
-RANDOM_RETURN = -31.9
+from worldmodels.config import CAR_RACING, TAKE_COVER
+
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A game's scores to compare with: the paper's (mean, std) and a random policy's mean."""
+    paper: tuple[float, float]
+    random: float
+    measure: str  # what a return counts
+
+
+# Random policies: uniformly random actions, 100 episodes on the Evaluator's seeds, measured
+# by `python benchmarks/random_policy.py [--env ID]`: CarRacing-v3 (stock) -31.9, std 5.9,
+# 95% CI of the mean -33.0 .. -30.8; DoomTakeCover 203.0, std 82.9, 95% CI 187.4 .. 218.5.
+REFERENCES = {
+    CAR_RACING: Reference((906.0, 21.0), -31.9, "episode return (CarRacing-v3)"),
+    TAKE_COVER: Reference((1092.0, 556.0), 203.0, "steps survived (DoomTakeCover)"),
+}
 FIGURE_SIZE = (800, 450)  # pixels of every plot
 CAPTION_HEIGHT = 16  # pixels of the strip under each animation frame
 
@@ -134,21 +150,21 @@ def learning_curve_figure(history: list[dict]) -> Figure:
     return fig
 
 
-def returns_figure(returns: list[float]) -> Figure:
+def returns_figure(returns: list[float], env_id: str = CAR_RACING) -> Figure:
     """The agent's per-episode returns against the paper's score and a random policy."""
     fig, ax = _figure()
-    paper, paper_std = PAPER_RETURN
-    lo = min(min(returns), RANDOM_RETURN) - 50
+    reference = REFERENCES[env_id]
+    (paper, paper_std), random = reference.paper, reference.random
+    lo = min(min(returns), random, paper - paper_std) - 50
     hi = max(max(returns), paper + paper_std) + 50
     ax.axvspan(paper - paper_std, paper + paper_std, color="tab:green", alpha=0.25,
                label=f"paper {paper:.0f} ± {paper_std:.0f}")
     ax.axvline(paper, color="tab:green")
-    ax.axvline(RANDOM_RETURN, color="tab:red", linestyle="--",
-               label=f"random policy {RANDOM_RETURN:.1f}")
+    ax.axvline(random, color="tab:red", linestyle="--", label=f"random policy {random:.1f}")
     ax.hist(returns, bins=np.linspace(lo, hi, 41), color="tab:blue",
             label=f"this agent: {np.mean(returns):.1f} ± {np.std(returns):.1f} "
                   f"({len(returns)} episodes)")
-    ax.set(xlabel="episode return (CarRacing-v3)", ylabel="episodes", xlim=(lo, hi),
+    ax.set(xlabel=reference.measure, ylabel="episodes", xlim=(lo, hi),
            title="Evaluator returns")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper center", fontsize="small")
