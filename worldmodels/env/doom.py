@@ -33,6 +33,7 @@ RESOLUTION = "RES_160X120"
 FRAMES = FrameSpec((120, 160, 3), crop_rows=100)
 MAX_STEPS = 2100
 STAY, RIGHT, LEFT = 0, 1, 2  # VizDoom's Discrete(3) for buttons [MOVE_LEFT, MOVE_RIGHT]
+_BUTTONS = {-1.0: LEFT, 0.0: STAY, 1.0: RIGHT}  # choice() -> VizDoom's action
 _START_LOCK = os.path.join(tempfile.gettempdir(), "worldmodels-vizdoom-start.lock")
 
 
@@ -72,8 +73,7 @@ class TakeCover(gym.Wrapper):
         return self._screen, info
 
     def step(self, action):
-        a = float(np.asarray(action).reshape(-1)[0])
-        button = LEFT if a < -1.0 / 3.0 else RIGHT if a > 1.0 / 3.0 else STAY
+        button = _BUTTONS[float(choice(np.asarray(action).reshape(-1)[0]))]
         obs, reward, terminated, truncated, info = self.env.step(button)
         if not terminated:
             self._screen = obs["screen"]
