@@ -9,24 +9,14 @@ import os
 import numpy as np
 import pytest
 
-from tests.pipeline.runs import cli
+from tests.pipeline.runs import cli, newest_outputs
 from tests.worldmodels.env.test_doom import game_processes
 from worldmodels import layout
 from worldmodels.data import rlds
 from worldmodels.export import serving
-from worldmodels.inspect import metadata, play
+from worldmodels.inspect import play
 
 pytestmark = pytest.mark.slow
-
-
-def outputs(root: str) -> dict:
-    store = metadata.open_store(root)
-    out = {}
-    for stage in metadata.STAGES:
-        run = metadata.finished_executions(store, f"components.{stage}")[-1]
-        out[stage.split(".")[1]] = {k: a.uri for k, a in
-                                    metadata.output_artifacts(store, run.id).items()}
-    return out
 
 
 def test_doom_tiny_learns_in_the_dream_and_plays_the_real_game(tmp_path):
@@ -35,7 +25,7 @@ def test_doom_tiny_learns_in_the_dream_and_plays_the_real_game(tmp_path):
     result = cli("run", "--preset", "doom_tiny", "--root", root)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "over 2 VizdoomTakeCover-v1 episodes" in result.stdout
-    out = outputs(root)
+    out = newest_outputs(root)
 
     episode = rlds.read_episode_arrays(out["RolloutGen"]["rollouts"], "train", limit=1)[0]
     assert episode["env_id"] == b"VizdoomTakeCover-v1"

@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from tests.pipeline.runs import cli
+from tests.pipeline.runs import cli, newest_outputs
 from worldmodels import layout
 from worldmodels.data import rlds
 from worldmodels.engine import dream
@@ -32,19 +32,8 @@ def dream_root(tmp_path_factory):
         result = cli("run", "--preset", "tiny", "--root", root, *HEADS,
                      "--set", f"controller.environment={mode}", *extra)
         assert result.returncode == 0, result.stderr[-3000:]
-        runs[mode] = _newest_outputs(root)
+        runs[mode] = newest_outputs(root)
     return root, runs
-
-
-def _newest_outputs(root: str) -> dict:
-    """{component: {output key: uri}} of each stage's newest finished execution."""
-    store = metadata.open_store(root)
-    out = {}
-    for stage in metadata.STAGES:
-        last = metadata.finished_executions(store, f"components.{stage}")[-1]
-        out[stage.split(".")[1]] = {k: a.uri for k, a in metadata.output_artifacts(
-            store, last.id).items()}
-    return out
 
 
 def _search_inputs(root: str) -> dict:
