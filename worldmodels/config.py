@@ -127,12 +127,17 @@ class RNNConfig:
     reward_head: bool = False
     done_head: bool = False
     done_weight: float = 10.0
+    # Dropout's Dream Land: training drops M's z inputs and recurrent state at this rate, one
+    # mask per sequence (0 = off; Wellmer & Kwok used 0.05).
+    dropout: float = 0.0
     checkpoint_every: int = 500
 
     def __post_init__(self):
         _check_types("rnn", self)
         _positive("rnn", self, "hidden_units", "mixtures", "batch_size", "seq_len", "steps",
                   "checkpoint_every", "learning_rate", "grad_clip", "done_weight")
+        _at_least("rnn", self, 0, "dropout")
+        _check("rnn", "dropout", self.dropout < 1, f"must be below 1, got {self.dropout}")
 
 
 ENVIRONMENTS = ("real", "dream", "dream_then_real")
@@ -167,6 +172,9 @@ class ControllerConfig:
     # state warmed on the real steps before (k): branches off real states, as short model
     # rollouts in model-based RL, which M's errors have less time to compound in.
     dream_starts_every: int = 0
+    # Dropout's Dream Land: each dream keeps one dropout mask on M's z inputs and recurrent
+    # state at this rate, so every dream is a slightly different M (0 = off; their best: 0.1).
+    dream_dropout: float = 0.0
 
     def __post_init__(self):
         _check_types("controller", self)
@@ -174,7 +182,10 @@ class ControllerConfig:
         _positive("controller", self, "episodes_per_candidate", "generations", "envs_per_worker",
                   "eval_every", "eval_episodes", "sigma0", "dream_episodes", "dream_temperature")
         _at_least("controller", self, 0, "workers", "episodes_per_candidate_final", "stuck_steps",
-                  "weight_decay", "dream_generations", "dream_steps", "dream_starts_every")
+                  "weight_decay", "dream_generations", "dream_steps", "dream_starts_every",
+                  "dream_dropout")
+        _check("controller", "dream_dropout", self.dream_dropout < 1,
+               f"must be below 1, got {self.dream_dropout}")
         _one_of("controller", self, "environment", ENVIRONMENTS)
         if self.environment == "dream_then_real":
             _check("controller", "dream_generations",

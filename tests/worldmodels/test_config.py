@@ -40,6 +40,7 @@ def test_presets_shrink_in_order():
     ("controller", "dream_episodes", 0), ("controller", "dream_temperature", 0),
     ("controller", "dream_steps", -5), ("controller", "dream_generations", 1.5),
     ("controller", "sigma0", 0), ("controller", "weight_decay", -1),
+    ("rnn", "dropout", -0.1), ("controller", "dream_dropout", -0.5),
 ])
 def test_invalid_values_name_the_field(section, field, value):
     with pytest.raises(ConfigError, match=rf"^{section}\.{field}:"):
@@ -144,13 +145,14 @@ OUT_OF_RANGE = {
             "kl_tolerance": -0.5, "shuffle_buffer": 0, "interleave_episodes": 0,
             "max_steps": -1, "checkpoint_every": 0},
     "rnn": {"hidden_units": 0, "mixtures": 0, "batch_size": 0, "seq_len": 0, "steps": 0,
-            "learning_rate": 0.0, "grad_clip": 0.0, "done_weight": 0.0, "checkpoint_every": 0},
+            "learning_rate": 0.0, "grad_clip": 0.0, "done_weight": 0.0, "checkpoint_every": 0,
+            "dropout": 1.0},
     "controller": {"population": 1, "episodes_per_candidate": 0, "generations": 0,
                    "sigma0": 0.0, "weight_decay": -0.01, "workers": -1, "envs_per_worker": 0,
                    "eval_every": 0, "eval_episodes": 0, "episodes_per_candidate_final": -1,
                    "stuck_steps": -1, "environment": "imagined", "dream_generations": -1,
                    "dream_episodes": 0, "dream_temperature": 0.0, "dream_steps": -1,
-                   "dream_starts_every": -1},
+                   "dream_starts_every": -1, "dream_dropout": 1.0},
     "evaluator": {"episodes": 0, "seed": -1},
     "config": {"seed": -1},
 }

@@ -43,14 +43,37 @@ class MDNRNN(keras.Model):
 
     def call(self, z, actions, initial_state=None):
         """Whole sequences z[B, T, z], actions[B, T, 3] -> heads per step and the final state."""
-        x = tf.concat([z, actions], axis=-1)
-        h, state_h, state_c = self.lstm(x, initial_state=initial_state)
+        h, state_h, state_c = self.lstm(tf.concat([z, actions], -1), initial_state=initial_state)
         return self.heads(h), (state_h, state_c)
+
+    def dropped(self, z, actions, rate: float, seed):
+        """`call` as Dropout's Dream Land trains M: each sequence keeps one mask on its z inputs
+        and one on the recurrent state it feeds back, drawn statelessly from `seed` (a resumed
+        training draws the same masks)."""
+        batch = tf.shape(z)[0]
+        keep_z = dropout_mask(tf.random.stateless_uniform([batch, self.z_size], seed), rate)
+        keep_h = dropout_mask(tf.random.stateless_uniform([batch, self.hidden_units], seed + 1),
+                              rate)
+        x = tf.transpose(tf.concat([z * keep_z[:, None], actions], -1), [1, 0, 2])
+
+        def advance(carry, x_t):
+            _, (h, c) = self.lstm.cell(x_t, [carry[0] * keep_h, carry[1]])
+            return h, c
+
+        zeros = tf.zeros([batch, self.hidden_units])
+        hs, cs = tf.scan(advance, x, initializer=(zeros, zeros))
+        return self.heads(tf.transpose(hs, [1, 0, 2])), (hs[-1], cs[-1])
 
     def step(self, z, action, state):
         """One step for a batch: the agent's and the dream's inner loop."""
         h, (state_h, state_c) = self.lstm.cell(tf.concat([z, action], -1), list(state))
         return self.heads(h), (state_h, state_c)
+
+
+def dropout_mask(uniform, rate):
+    """Inverted dropout's mask from uniforms in [0, 1): 0 where uniform < rate, else
+    1 / (1 - rate); all ones at rate 0."""
+    return tf.cast(uniform >= rate, tf.float32) / (1.0 - rate)
 
 
 def mixture_log_prob(target, log_pi, mu, log_sigma):
@@ -61,8 +84,10 @@ def mixture_log_prob(target, log_pi, mu, log_sigma):
 
 
 def mdn_loss(target, heads, mask, reward=None, done=None, done_weight: float = 1.0):
-    """Mean NLL over dimensions and unmasked steps; plus reward MSE and weighted done
-    cross-entropy where those heads exist. mask[B, T] is 1 before episode end, 0 after.
+    """Mean NLL over dimensions and unmasked steps; plus reward MSE and done cross-entropy
+    where those heads exist, an episode's end weighing `done_weight` times a step survived (H's
+    restart factor: ends are ~1 step in 300, and a dream that seldom ends teaches C nothing).
+    mask[B, T] is 1 before episode end, 0 after.
 
     Returns (total, {name: component})."""
     mask = tf.cast(mask, tf.float32)
@@ -73,9 +98,9 @@ def mdn_loss(target, heads, mask, reward=None, done=None, done_weight: float = 1
     if "reward" in heads and reward is not None:
         parts["reward_mse"] = tf.reduce_sum(tf.square(heads["reward"] - reward) * mask) / denom
     if "done_logit" in heads and done is not None:
-        xent = tf.nn.sigmoid_cross_entropy_with_logits(tf.cast(done, tf.float32),
-                                                       heads["done_logit"])
-        parts["done_xent"] = done_weight * tf.reduce_sum(xent * mask) / denom
+        xent = tf.nn.weighted_cross_entropy_with_logits(tf.cast(done, tf.float32),
+                                                        heads["done_logit"], done_weight)
+        parts["done_xent"] = tf.reduce_sum(xent * mask) / denom
     return tf.add_n(list(parts.values())), parts
 
 

@@ -35,11 +35,15 @@ def _sample(mu, logvar, seed):
     return vae.sample(mu, logvar, tf.random.stateless_normal(tf.shape(mu), seed))
 
 
-def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed):
-    """(total, parts, heads) on one batch, z and targets sampled from the posteriors."""
+def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed, training: bool = False):
+    """(total, parts, heads) on one batch, z and targets sampled from the posteriors; in
+    training, with `rnn.dropout` on M's z inputs and recurrent state."""
     z = _sample(batch["mu"], batch["logvar"], seed)
     target = _sample(batch["next_mu"], batch["next_logvar"], seed + 1)
-    heads, _ = model(z, batch["action"])
+    if training and cfg.dropout:
+        heads, _ = model.dropped(z, batch["action"], cfg.dropout, seed + 2)
+    else:
+        heads, _ = model(z, batch["action"])
     total, parts = mdn_loss(target, heads, batch["mask"], batch["reward"], batch["done"],
                             cfg.done_weight)
     return total, parts, heads
@@ -66,7 +70,7 @@ def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
     def train_step(batch, n):
         with tf.GradientTape() as tape:
             total, parts, _ = _loss(model, batch, cfg,
-                                    tf.stack([tf.constant(seed, tf.int64), n]))
+                                    tf.stack([tf.constant(seed, tf.int64), n]), training=True)
         grads = tape.gradient(total, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return total, parts

@@ -7,7 +7,13 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from worldmodels.models.mdnrnn import MDNRNN, mdn_loss, mixture_log_prob, sample_mixture
+from worldmodels.models.mdnrnn import (
+    MDNRNN,
+    dropout_mask,
+    mdn_loss,
+    mixture_log_prob,
+    sample_mixture,
+)
 
 
 def numpy_nll(target, log_pi, mu, log_sigma):
@@ -60,6 +66,19 @@ def test_nll_matches_numpy_and_masks_later_steps():
     assert float(total2) == float(total)
 
 
+def test_done_loss_weighs_episode_ends_only():
+    """An end weighs done_weight times a survived step (H's restart factor), so the weight moves
+    the head's 0.5 threshold towards earlier warnings; survived steps keep weight 1."""
+    zeros = tf.zeros((1, 3, 2, 1))
+    heads = {"log_pi": zeros, "mu": zeros, "log_sigma": zeros,
+             "done_logit": tf.constant([[0.5, -1.0, 2.0]])}
+    done, mask = np.array([[0.0, 0.0, 1.0]], np.float32), np.ones((1, 3), np.float32)
+    _, parts = mdn_loss(tf.zeros((1, 3, 2)), heads, mask, done=done, done_weight=10.0)
+    softplus = lambda x: math.log1p(math.exp(x))
+    want = (softplus(0.5) + softplus(-1.0) + 10.0 * softplus(-2.0)) / 3
+    assert math.isclose(float(parts["done_xent"]), want, rel_tol=1e-5)
+
+
 def test_step_unrolled_equals_the_sequence():
     model = MDNRNN(hidden_units=16)
     z = tf.random.normal((2, 5, 32), seed=1)
@@ -71,6 +90,31 @@ def test_step_unrolled_equals_the_sequence():
         np.testing.assert_allclose(step_heads["mu"].numpy(), heads["mu"][:, t].numpy(), atol=1e-5)
     np.testing.assert_allclose(state[0].numpy(), h_seq.numpy(), atol=1e-5)
     np.testing.assert_allclose(state[1].numpy(), c_seq.numpy(), atol=1e-5)
+
+
+def test_dropout_keeps_one_mask_per_sequence_on_z_and_the_fed_back_state():
+    """Dropout's Dream Land's training: the sequence equals a step-by-step unroll with the z
+    input and the recurrent state fed back multiplied by masks fixed for the whole sequence;
+    at rate 0 it is the plain LSTM; the masks come from the seed alone."""
+    model = MDNRNN(z_size=6, hidden_units=16, done_head=True)
+    z = tf.random.normal((3, 7, 6), seed=1)
+    a = tf.random.normal((3, 7, 3), seed=2)
+    seed = tf.constant([5, 9], tf.int64)
+    plain, _ = model(z, a)
+    rate0, _ = model.dropped(z, a, 0.0, seed)
+    np.testing.assert_allclose(rate0["mu"].numpy(), plain["mu"].numpy(), atol=1e-5)
+    dropped, (h_end, _) = model.dropped(z, a, 0.5, seed)
+    keep_z = dropout_mask(tf.random.stateless_uniform([3, 6], seed), 0.5)
+    keep_h = dropout_mask(tf.random.stateless_uniform([3, 16], seed + 1), 0.5)
+    assert set(np.unique(keep_z.numpy())) == {0.0, 2.0}
+    state = (tf.zeros((3, 16)), tf.zeros((3, 16)))
+    for t in range(7):
+        heads, state = model.step(z[:, t] * keep_z, a[:, t], (state[0] * keep_h, state[1]))
+        np.testing.assert_allclose(heads["done_logit"].numpy(),
+                                   dropped["done_logit"][:, t].numpy(), atol=1e-5)
+    np.testing.assert_allclose(state[0].numpy(), h_end.numpy(), atol=1e-5)
+    again, _ = model.dropped(z, a, 0.5, seed)
+    np.testing.assert_array_equal(again["mu"].numpy(), dropped["mu"].numpy())
 
 
 def test_sample_follows_the_temperature():

@@ -67,11 +67,13 @@ def test_resumed_vae_equals_an_uninterrupted_one(tmp_path):
     assert resumed.train_loss == straight.train_loss
 
 
-def test_resumed_rnn_equals_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
+def test_resumed_rnn_equals_an_uninterrupted_one(tmp_path, dropout):
+    """Also with Dropout's Dream Land's masks: drawn from (seed, step), the same after a resume."""
     data = str(tmp_path / "latents")
     write_latents(data)
     cfg = configlib.RNNConfig(hidden_units=16, batch_size=2, seq_len=4, steps=7,
-                              checkpoint_every=100)
+                              checkpoint_every=100, dropout=dropout, done_head=True)
     straight, resumed = straight_and_resumed(
         rnn_train.train_rnn, data, cfg, configlib.RNNConfig(**{**cfg.__dict__, "steps": 3}),
         tmp_path)
