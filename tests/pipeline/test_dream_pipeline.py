@@ -49,14 +49,15 @@ def _history(outputs: dict) -> list[dict]:
 
 
 def test_dream_then_real_dreams_first_then_pays_real_steps(dream_root):
-    """Generation 1 dreams (4 x 16 dreams of 80 steps, no real step), generations 2 and 3
+    """Generation 1 dreams (4 x 16 dreams of up to 80 steps, no real step), generations 2 and 3
     play CarRacing (4 x 80 steps each); the mean plays 2 real evaluation episodes after
     generations 2 and 3."""
     history = _history(dream_root[1]["dream_then_real"])
     assert [h["environment"] for h in history] == ["dream", "real", "real"]
     assert [h["episodes"] for h in history] == [DREAMS, 1, 1]
     assert [h["env_steps"] for h in history] == [0, 320 + 160, 480 + 320 + 160]
-    assert [h["dream_steps"] for h in history] == [POPULATION * DREAMS * STEPS] * 3
+    dreamt = [h["dream_steps"] for h in history]  # M steps until each dream's predicted end
+    assert 0 < dreamt[0] <= POPULATION * DREAMS * STEPS and dreamt == dreamt[:1] * 3
     assert [h["eval_mean"] is None for h in history] == [True, False, False]
 
 
@@ -67,7 +68,8 @@ def test_dream_search_pays_real_steps_only_to_watch(dream_root):
     history = _history(runs["dream"])
     assert [h["environment"] for h in history] == ["dream"] * 3
     assert [h["env_steps"] for h in history] == [0, 160, 320]
-    assert [h["dream_steps"] for h in history] == [POPULATION * DREAMS * STEPS * g for g in (1, 2, 3)]
+    dreamt = np.diff([0] + [h["dream_steps"] for h in history])
+    assert ((0 < dreamt) & (dreamt <= POPULATION * DREAMS * STEPS)).all(), dreamt
     assert all(np.isfinite([h["best"], h["mean"], h["worst"]]).all() for h in history)
     agent = metadata.latest_agent(root)
     assert agent.episodes == 2  # scored on real CarRacing-v3, not in the dream

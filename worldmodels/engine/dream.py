@@ -9,9 +9,14 @@ real environment. A dream's return is the sum of the predicted rewards until the
 or the step limit.
 
 Every dream of a population (candidates x episodes) runs as one batch: one LSTM step and one
-mixture sample per time step for all of them. The random numbers of a dream come from its own
+mixture sample per time step for all of them; dreams that have ended leave the batch between
+chunks of CHUNK_STEPS, so a generation costs its dreams' total length, not its longest dream's
+times their number. The random numbers of a dream come from its own
 seed only (the start, then uniforms and normals drawn per time-chunk from a generator of that
 seed), so a dream's return does not depend on which other dreams share its batch or worker.
+With `dream_dropout` (Dropout's Dream Land) each dream also draws, from its seed, one dropout
+mask on M's z input and one on the recurrent state M is fed: every dream a slightly different
+M, so C cannot exploit one M's particular errors.
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from worldmodels.engine.scorers import Scorer
 from worldmodels.env.games import Game, game
 from worldmodels.export import serving
 from worldmodels.models import controller
-from worldmodels.models.mdnrnn import sample_mixture
+from worldmodels.models.mdnrnn import dropout_mask, sample_mixture
 from worldmodels.runtime import pools
 
 CHUNK_STEPS = 100  # time steps whose random numbers are drawn, and run, at once
@@ -120,57 +125,75 @@ class DreamPolicy:
         spec = tf.TensorSpec
         self._chunk = tf.function(self._run_chunk, input_signature=[
             spec([None, z]), spec([None, hid]), spec([None, hid]), spec([None, inputs, a]),
-            spec([None, a]), spec([None], tf.bool), spec([None, None, z]), spec([None, None, z]),
-            spec([])])
+            spec([None, a]), spec([None, z]), spec([None, hid]), spec([None, None, z]),
+            spec([None, None, z]), spec([])])
 
-    def _step(self, z, h, c, w, b, temperature, uniform, normal):
+    def _step(self, z, h, c, w, b, keep_z, keep_h, temperature, uniform, normal):
         # One row repeated, as in world_model.step: a batch of one rounds like any other batch.
+        # C sees z and h whole; M sees them through the dream's dropout masks (ones if none).
         n = tf.shape(z)[0]
-        z, h, c, w, b, uniform, normal = (tf.concat([x, x[:1]], 0)
-                                          for x in (z, h, c, w, b, uniform, normal))
+        z, h, c, w, b, keep_z, keep_h, uniform, normal = (
+            tf.concat([x, x[:1]], 0) for x in (z, h, c, w, b, keep_z, keep_h, uniform, normal))
         action = controller.act(z, h, w, b, self.game.action_mapping)
-        z, h, c, reward, done = transition(self.rnn, z, action, h, c, uniform, normal,
-                                           temperature, self.game.survival_reward)
+        z, h, c, reward, done = transition(self.rnn, z * keep_z, action, h * keep_h, c, uniform,
+                                           normal, temperature, self.game.survival_reward)
         return z[:n], h[:n], c[:n], reward[:n], done[:n]
 
-    def _run_chunk(self, z, h, c, w, b, alive, uniforms, normals, temperature):
+    def _run_chunk(self, z, h, c, w, b, keep_z, keep_h, uniforms, normals, temperature):
         """len(uniforms) steps for every dream; rewards count while the dream is alive."""
         total = tf.zeros(tf.shape(z)[:1])
+        alive = tf.ones(tf.shape(z)[:1], tf.bool)
+        lived = tf.zeros(tf.shape(z)[:1], tf.int64)
         for t in tf.range(tf.shape(uniforms)[0]):
-            z, h, c, reward, done = self._step(z, h, c, w, b, temperature, uniforms[t],
-                                               normals[t])
+            z, h, c, reward, done = self._step(z, h, c, w, b, keep_z, keep_h, temperature,
+                                               uniforms[t], normals[t])
             total += tf.where(alive, reward, 0.0)
+            lived += tf.cast(alive, tf.int64)
             alive = tf.logical_and(alive, tf.logical_not(done))
-        return z, h, c, alive, total
+        return z, h, c, alive, total, lived
 
     def returns(self, params: np.ndarray, seeds: list[int], starts: Starts, steps: int,
-                temperature: float) -> np.ndarray:
+                temperature: float, dropout: float = 0.0) -> np.ndarray:
+        return self.play(params, seeds, starts, steps, temperature, dropout)[0]
+
+    def play(self, params: np.ndarray, seeds: list[int], starts: Starts, steps: int,
+             temperature: float, dropout: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """One dream per (params[i], seeds[i]) row, `steps` long at most, from the start the
-        seed picks: their returns."""
+        seed picks, with its own dropout masks on M's inputs at rate `dropout`: their returns
+        and lengths."""
         w, b = controller.unflatten(params, self.z_size + self.hidden_units,
                                     self.game.action_size)
         rngs = [np.random.default_rng([seed, 11]) for seed in seeds]
         picks = np.array([rng.integers(len(starts.z)) for rng in rngs])
         z, h, c = starts.z[picks], starts.h[picks], starts.c[picks]
-        alive = np.ones(len(seeds), bool)
+        masks = [np.random.default_rng([seed, 12]) for seed in seeds]  # apart from the noise
+        keep_z, keep_h = (dropout_mask(np.stack([m.random(size, np.float32) for m in masks]),
+                                       dropout).numpy() for size in (self.z_size, self.hidden_units))
+        live = np.arange(len(seeds))  # dreams still running; ended ones leave the batch
         total = np.zeros(len(seeds), np.float64)
+        length = np.zeros(len(seeds), np.int64)
         for start in range(0, steps, CHUNK_STEPS):
             n = min(CHUNK_STEPS, steps - start)
-            uniforms = np.stack([rng.random((n, self.z_size), np.float32) for rng in rngs], 1)
-            normals = np.stack([rng.standard_normal((n, self.z_size), np.float32) for rng in rngs], 1)
-            z, h, c, alive, chunk = self._chunk(z, h, c, w, b, alive, uniforms, normals,
-                                                 np.float32(temperature))
-            total += chunk.numpy()
-            if not alive.numpy().any():
+            uniforms = np.stack([rngs[i].random((n, self.z_size), np.float32) for i in live], 1)
+            normals = np.stack([rngs[i].standard_normal((n, self.z_size), np.float32)
+                                for i in live], 1)
+            z, h, c, alive, chunk, lived = self._chunk(z, h, c, w[live], b[live], keep_z[live],
+                                                       keep_h[live], uniforms, normals,
+                                                       np.float32(temperature))
+            total[live] += chunk.numpy()
+            length[live] += lived.numpy()
+            alive = alive.numpy()
+            live, z, h, c = live[alive], z.numpy()[alive], h.numpy()[alive], c.numpy()[alive]
+            if not len(live):
                 break
-        return total
+        return total, length
 
 
 
 def play_dream_chunk(setup: tuple, task: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """A worker's share of dreams: (params [P, 867], jobs) -> (returns, model steps), with M
-    and the dreams' starts loaded once."""
-    env_id, rnn_dir, latents_dir, steps, temperature, starts_every, threads = setup
+    """A worker's share of dreams: (params [P, 867], jobs) -> (returns, dream lengths), with
+    M and the dreams' starts loaded once."""
+    env_id, rnn_dir, latents_dir, steps, temperature, dropout, starts_every, threads = setup
     if threads:
         pools.set_threads(threads)
     policy = pools.cached(("dream", env_id, rnn_dir),
@@ -178,9 +201,8 @@ def play_dream_chunk(setup: tuple, task: tuple) -> tuple[np.ndarray, np.ndarray]
     starts = pools.cached(("starts", rnn_dir, latents_dir, starts_every),
                           lambda: dream_starts(latents_dir, policy.rnn, starts_every))
     params, jobs = task
-    returns = policy.returns(params[[j.params_index for j in jobs]], [j.seed for j in jobs],
-                             starts, steps, temperature)
-    return returns, np.full(len(jobs), steps, np.int64)
+    return policy.play(params[[j.params_index for j in jobs]], [j.seed for j in jobs], starts,
+                       steps, temperature, dropout)
 
 
 class DreamScorer(Scorer):
@@ -188,10 +210,10 @@ class DreamScorer(Scorer):
     each worker running its share as one batch of `steps` model steps."""
 
     def __init__(self, pool, env_id: str, rnn_dir: str, latents_dir: str, steps: int,
-                 temperature: float, starts_every: int = 0):
+                 temperature: float, dropout: float = 0.0, starts_every: int = 0):
         threads = 1 if pool.workers > 1 else 0  # worker processes share the cores
         super().__init__(pool, functools.partial(play_dream_chunk, (
-            env_id, rnn_dir, latents_dir, steps, temperature, starts_every, threads)))
+            env_id, rnn_dir, latents_dir, steps, temperature, dropout, starts_every, threads)))
 
 
 def dream_scorer(cfg: Config, rnn_dir: str, latents_dir: str, dream_count: int,
@@ -201,4 +223,5 @@ def dream_scorer(cfg: Config, rnn_dir: str, latents_dir: str, dream_count: int,
     steps = cc.dream_steps or cfg.env.max_steps
     pool = pools.make_pool(beam_args, cc.workers, dream_count * steps)
     return DreamScorer(pool, cfg.env.env_id, os.path.join(rnn_dir, layout.SERVING_DIR),
-                       latents_dir, steps, cc.dream_temperature, cc.dream_starts_every)
+                       latents_dir, steps, cc.dream_temperature, cc.dream_dropout,
+                       cc.dream_starts_every)

@@ -9,7 +9,7 @@ import tensorflow as tf
 from tests.worldmodels.fakes import write_latents
 from worldmodels.data import rlds
 from worldmodels.engine import dream
-from worldmodels.env.games import CAR_RACING_GAME
+from worldmodels.env.games import CAR_RACING_GAME, TAKE_COVER_GAME
 from worldmodels.export import serving
 from worldmodels.export.rnn import save_rnn
 from worldmodels.models import controller
@@ -45,6 +45,43 @@ def test_batched_dreams_equal_one_at_a_time(policy):
     assert len(set(np.round(batched, 3))) == 6  # every candidate and seed dreams its own way
     again = policy.returns(params[::-1], seeds[::-1], starts, steps, 1.15)[::-1]
     np.testing.assert_allclose(again, batched, rtol=0, atol=1e-4)  # order does not matter
+
+
+def test_dreams_that_end_leave_the_batch_without_changing_the_others(tmp_path):
+    """Ended dreams are dropped between chunks: each dream's length (its return, a survival
+    game's) is what it would be alone."""
+    tf.keras.utils.set_random_seed(4)
+    rnn = MDNRNN(z_size=Z, action_size=1, hidden_units=HIDDEN, mixtures=3, done_head=True)
+    rnn.done.kernel.assign(np.random.default_rng(0).normal(0, 3, (HIDDEN, 1)))
+    rnn.done.bias.assign([-4.0])  # ends now and then
+    save_rnn(rnn, str(tmp_path))
+    survival = dream.DreamPolicy(serving.load(str(tmp_path)), TAKE_COVER_GAME)
+    rng = np.random.default_rng(1)
+    params = rng.normal(0, 0.5, (8, controller.parameter_count(Z, HIDDEN, 1))).astype(np.float32)
+    starts = dream.Starts(rng.normal(size=(5, Z)).astype(np.float32), *no_state(5))
+    seeds, steps = list(range(200, 208)), 3 * dream.CHUNK_STEPS
+    batched, lengths = survival.play(params, seeds, starts, steps, 1.15)
+    np.testing.assert_array_equal(lengths, batched)  # one point a step survived
+    alone = [survival.returns(params[i:i + 1], seeds[i:i + 1], starts, steps, 1.15)[0]
+             for i in range(len(seeds))]
+    np.testing.assert_array_equal(batched, alone)
+    assert batched.min() < dream.CHUNK_STEPS and batched.max() > dream.CHUNK_STEPS, batched
+
+
+def test_dream_dropout_gives_each_dream_its_own_mask(policy):
+    """Dropout's Dream Land: at rate 0 the dream is unchanged; at a rate each dream (its seed)
+    keeps one mask, the same whichever dreams share its batch."""
+    rng = np.random.default_rng(2)
+    params = rng.normal(0, 0.5, (4, controller.parameter_count(Z, HIDDEN))).astype(np.float32)
+    starts = dream.Starts(rng.normal(size=(3, Z)).astype(np.float32), *no_state(3))
+    seeds = [300, 301, 302, 303]
+    plain = policy.returns(params, seeds, starts, 40, 1.0)
+    np.testing.assert_array_equal(policy.returns(params, seeds, starts, 40, 1.0, 0.0), plain)
+    dropped = policy.returns(params, seeds, starts, 40, 1.0, 0.3)
+    assert (np.abs(dropped - plain) > 1e-3).all()
+    alone = [policy.returns(params[i:i + 1], seeds[i:i + 1], starts, 40, 1.0, 0.3)[0]
+             for i in range(len(seeds))]
+    np.testing.assert_allclose(dropped, alone, rtol=0, atol=1e-4)
 
 
 def test_dream_ends_at_predicted_done(policy):
