@@ -141,6 +141,7 @@ class RNNConfig:
 
 
 ENVIRONMENTS = ("real", "dream", "dream_then_real")
+DREAM_ENDS = ("threshold", "sampled")
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,10 @@ class ControllerConfig:
     dream_generations: int = 0  # dream_then_real only: generations scored in the dream
     dream_episodes: int = 16  # dreams per candidate and generation
     dream_temperature: float = 1.0  # M's sampling temperature in the dream
+    # How a dream ends: where M's done > 0.5 (threshold, the paper), or at each step with M's
+    # probability of the end (sampled): a hazard, so C is paid for lowering it everywhere,
+    # not only where M is sure.
+    dream_ends: str = "threshold"
     dream_steps: int = 0  # a dream's step limit (0 = env.max_steps): shorter dreams drift less
     # Dreams start at the train episodes' first frames (0) or at every k-th step of them, M's
     # state warmed on the real steps before (k): branches off real states, as short model
@@ -187,6 +192,7 @@ class ControllerConfig:
         _check("controller", "dream_dropout", self.dream_dropout < 1,
                f"must be below 1, got {self.dream_dropout}")
         _one_of("controller", self, "environment", ENVIRONMENTS)
+        _one_of("controller", self, "dream_ends", DREAM_ENDS)
         if self.environment == "dream_then_real":
             _check("controller", "dream_generations",
                    0 < self.dream_generations < self.generations,

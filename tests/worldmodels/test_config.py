@@ -152,7 +152,8 @@ OUT_OF_RANGE = {
                    "eval_every": 0, "eval_episodes": 0, "episodes_per_candidate_final": -1,
                    "stuck_steps": -1, "environment": "imagined", "dream_generations": -1,
                    "dream_episodes": 0, "dream_temperature": 0.0, "dream_steps": -1,
-                   "dream_starts_every": -1, "dream_dropout": 1.0},
+                   "dream_starts_every": -1, "dream_dropout": 1.0,
+                   "dream_ends": "sometimes"},
     "evaluator": {"episodes": 0, "seed": -1},
     "config": {"seed": -1},
 }

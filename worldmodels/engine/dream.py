@@ -80,16 +80,24 @@ def dream_starts(latents_dir: str, rnn, every: int = 0, split: str = "train") ->
     return Starts(*(np.concatenate(out[k]) for k in ("z", "h", "c")))
 
 
-def transition(rnn, z, action, h, c, uniform, normal, temperature, survival_reward=0.0):
+def transition(rnn, z, action, h, c, uniform, normal, temperature, survival_reward=0.0,
+               end_uniform=None):
     """One dream step for a batch: (next z, h, c, reward, predicted end). The uniforms and
     normals [B, Z] are the mixture sample's random numbers. The reward is `survival_reward`
     for a game that pays for surviving (DoomTakeCover), else M's predicted reward (0 without a
-    reward head); without a done head the dream never ends."""
+    reward head). The step ends the dream where M's done logit is above 0 (the paper's
+    done > 0.5), or, given `end_uniform` [B], with M's probability of the end; without a done
+    head the dream never ends."""
     out = rnn.step(z, action, h, c)
     z = sample_mixture(out["log_pi"], out["mu"], out["log_sigma"], uniform, normal, temperature)
     reward = (tf.fill(tf.shape(z)[:1], tf.cast(survival_reward, tf.float32))
               if survival_reward or "reward" not in out else out["reward"])
-    done = out["done_logit"] > 0.0 if "done_logit" in out else tf.zeros_like(reward, tf.bool)
+    if "done_logit" not in out:
+        done = tf.zeros_like(reward, tf.bool)
+    elif end_uniform is None:
+        done = out["done_logit"] > 0.0
+    else:
+        done = end_uniform < out["done_probability"]
     return z, out["h"], out["c"], reward, done
 
 
@@ -114,10 +122,12 @@ def imagine(rnn, z: np.ndarray, actions: np.ndarray, steps: int, temperature: fl
 
 
 class DreamPolicy:
-    """C in M's dream of `game` for a batch of dreams, each with its own controller."""
+    """C in M's dream of `game` for a batch of dreams, each with its own controller; dreams
+    end where M's done > 0.5 (ends="threshold") or with M's probability ("sampled")."""
 
-    def __init__(self, rnn, game: Game):
+    def __init__(self, rnn, game: Game, ends: str = "threshold"):
         self.rnn, self.game = rnn, game
+        self.threshold_ends = ends == "threshold"
         self.hidden_units = int(rnn.hidden_units)
         self.z_size = int(rnn.z_size)
         z, hid, inputs = self.z_size, self.hidden_units, self.z_size + self.hidden_units
@@ -126,27 +136,30 @@ class DreamPolicy:
         self._chunk = tf.function(self._run_chunk, input_signature=[
             spec([None, z]), spec([None, hid]), spec([None, hid]), spec([None, inputs, a]),
             spec([None, a]), spec([None, z]), spec([None, hid]), spec([None, None, z]),
-            spec([None, None, z]), spec([])])
+            spec([None, None, z]), spec([None, None]), spec([])])
 
-    def _step(self, z, h, c, w, b, keep_z, keep_h, temperature, uniform, normal):
+    def _step(self, z, h, c, w, b, keep_z, keep_h, temperature, uniform, normal, end_uniform):
         # One row repeated, as in world_model.step: a batch of one rounds like any other batch.
         # C sees z and h whole; M sees them through the dream's dropout masks (ones if none).
         n = tf.shape(z)[0]
-        z, h, c, w, b, keep_z, keep_h, uniform, normal = (
-            tf.concat([x, x[:1]], 0) for x in (z, h, c, w, b, keep_z, keep_h, uniform, normal))
+        z, h, c, w, b, keep_z, keep_h, uniform, normal, end_uniform = (
+            tf.concat([x, x[:1]], 0)
+            for x in (z, h, c, w, b, keep_z, keep_h, uniform, normal, end_uniform))
         action = controller.act(z, h, w, b, self.game.action_mapping)
-        z, h, c, reward, done = transition(self.rnn, z * keep_z, action, h * keep_h, c, uniform,
-                                           normal, temperature, self.game.survival_reward)
+        z, h, c, reward, done = transition(
+            self.rnn, z * keep_z, action, h * keep_h, c, uniform, normal, temperature,
+            self.game.survival_reward, None if self.threshold_ends else end_uniform)
         return z[:n], h[:n], c[:n], reward[:n], done[:n]
 
-    def _run_chunk(self, z, h, c, w, b, keep_z, keep_h, uniforms, normals, temperature):
+    def _run_chunk(self, z, h, c, w, b, keep_z, keep_h, uniforms, normals, end_uniforms,
+                   temperature):
         """len(uniforms) steps for every dream; rewards count while the dream is alive."""
         total = tf.zeros(tf.shape(z)[:1])
         alive = tf.ones(tf.shape(z)[:1], tf.bool)
         lived = tf.zeros(tf.shape(z)[:1], tf.int64)
         for t in tf.range(tf.shape(uniforms)[0]):
             z, h, c, reward, done = self._step(z, h, c, w, b, keep_z, keep_h, temperature,
-                                               uniforms[t], normals[t])
+                                               uniforms[t], normals[t], end_uniforms[t])
             total += tf.where(alive, reward, 0.0)
             lived += tf.cast(alive, tf.int64)
             alive = tf.logical_and(alive, tf.logical_not(done))
@@ -167,6 +180,7 @@ class DreamPolicy:
         picks = np.array([rng.integers(len(starts.z)) for rng in rngs])
         z, h, c = starts.z[picks], starts.h[picks], starts.c[picks]
         masks = [np.random.default_rng([seed, 12]) for seed in seeds]  # apart from the noise
+        ends = [np.random.default_rng([seed, 13]) for seed in seeds]
         keep_z, keep_h = (dropout_mask(np.stack([m.random(size, np.float32) for m in masks]),
                                        dropout).numpy() for size in (self.z_size, self.hidden_units))
         live = np.arange(len(seeds))  # dreams still running; ended ones leave the batch
@@ -177,9 +191,10 @@ class DreamPolicy:
             uniforms = np.stack([rngs[i].random((n, self.z_size), np.float32) for i in live], 1)
             normals = np.stack([rngs[i].standard_normal((n, self.z_size), np.float32)
                                 for i in live], 1)
+            end_uniforms = np.stack([ends[i].random(n, np.float32) for i in live], 1)
             z, h, c, alive, chunk, lived = self._chunk(z, h, c, w[live], b[live], keep_z[live],
                                                        keep_h[live], uniforms, normals,
-                                                       np.float32(temperature))
+                                                       end_uniforms, np.float32(temperature))
             total[live] += chunk.numpy()
             length[live] += lived.numpy()
             alive = alive.numpy()
@@ -193,11 +208,11 @@ class DreamPolicy:
 def play_dream_chunk(setup: tuple, task: tuple) -> tuple[np.ndarray, np.ndarray]:
     """A worker's share of dreams: (params [P, 867], jobs) -> (returns, dream lengths), with
     M and the dreams' starts loaded once."""
-    env_id, rnn_dir, latents_dir, steps, temperature, dropout, starts_every, threads = setup
+    env_id, rnn_dir, latents_dir, steps, temperature, ends, dropout, starts_every, threads = setup
     if threads:
         pools.set_threads(threads)
-    policy = pools.cached(("dream", env_id, rnn_dir),
-                          lambda: DreamPolicy(serving.load(rnn_dir), game(env_id)))
+    policy = pools.cached(("dream", env_id, rnn_dir, ends),
+                          lambda: DreamPolicy(serving.load(rnn_dir), game(env_id), ends))
     starts = pools.cached(("starts", rnn_dir, latents_dir, starts_every),
                           lambda: dream_starts(latents_dir, policy.rnn, starts_every))
     params, jobs = task
@@ -210,10 +225,12 @@ class DreamScorer(Scorer):
     each worker running its share as one batch of `steps` model steps."""
 
     def __init__(self, pool, env_id: str, rnn_dir: str, latents_dir: str, steps: int,
-                 temperature: float, dropout: float = 0.0, starts_every: int = 0):
+                 temperature: float, ends: str = "threshold", dropout: float = 0.0,
+                 starts_every: int = 0):
         threads = 1 if pool.workers > 1 else 0  # worker processes share the cores
         super().__init__(pool, functools.partial(play_dream_chunk, (
-            env_id, rnn_dir, latents_dir, steps, temperature, dropout, starts_every, threads)))
+            env_id, rnn_dir, latents_dir, steps, temperature, ends, dropout, starts_every,
+            threads)))
 
 
 def dream_scorer(cfg: Config, rnn_dir: str, latents_dir: str, dream_count: int,
@@ -223,5 +240,5 @@ def dream_scorer(cfg: Config, rnn_dir: str, latents_dir: str, dream_count: int,
     steps = cc.dream_steps or cfg.env.max_steps
     pool = pools.make_pool(beam_args, cc.workers, dream_count * steps)
     return DreamScorer(pool, cfg.env.env_id, os.path.join(rnn_dir, layout.SERVING_DIR),
-                       latents_dir, steps, cc.dream_temperature, cc.dream_dropout,
-                       cc.dream_starts_every)
+                       latents_dir, steps, cc.dream_temperature, cc.dream_ends,
+                       cc.dream_dropout, cc.dream_starts_every)

@@ -1,6 +1,7 @@
 """M: the MDN-RNN. An LSTM over [z_t, a_t] predicting a Gaussian mixture over z_{t+1},
 `mixtures` components per latent dimension (H's and Z's form), plus optional reward and done
-heads."""
+heads. The done head is trained with episode ends weighing `done_weight` (mdn_loss), which
+shifts its logit by log(done_weight); `done_probability` takes the shift back out."""
 from __future__ import annotations
 
 import math
@@ -14,8 +15,10 @@ LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 class MDNRNN(keras.Model):
     def __init__(self, z_size: int = 32, action_size: int = 3, hidden_units: int = 256,
-                 mixtures: int = 5, reward_head: bool = False, done_head: bool = False, **kwargs):
+                 mixtures: int = 5, reward_head: bool = False, done_head: bool = False,
+                 done_weight: float = 1.0, **kwargs):
         super().__init__(**kwargs)
+        self.done_weight = done_weight
         self.z_size, self.action_size = z_size, action_size
         self.hidden_units, self.mixtures = hidden_units, mixtures
         self.lstm = layers.LSTM(hidden_units, return_sequences=True, return_state=True, name="lstm")
@@ -30,7 +33,8 @@ class MDNRNN(keras.Model):
 
     def heads(self, h):
         """Output heads on LSTM outputs h[..., H]: mixture (log_pi, mu, log_sigma) each
-        [..., z, K] with log_pi normalised over K, and the optional reward and done logits."""
+        [..., z, K] with log_pi normalised over K, the optional reward, and the optional done
+        logit with the probability of the end it implies."""
         raw = self.mdn(h)
         shape = tf.concat([tf.shape(raw)[:-1], [self.z_size, self.mixtures * 3]], 0)
         log_pi, mu, log_sigma = tf.split(tf.reshape(raw, shape), 3, axis=-1)
@@ -39,6 +43,7 @@ class MDNRNN(keras.Model):
             out["reward"] = tf.squeeze(self.reward(h), -1)
         if self.done is not None:
             out["done_logit"] = tf.squeeze(self.done(h), -1)
+            out["done_probability"] = tf.sigmoid(out["done_logit"] - math.log(self.done_weight))
         return out
 
     def call(self, z, actions, initial_state=None):

@@ -51,7 +51,8 @@ def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed, training: bool = False):
 
 def build_model(cfg: RNNConfig, z_size: int, action_size: int = 3) -> MDNRNN:
     return MDNRNN(z_size=z_size, action_size=action_size, hidden_units=cfg.hidden_units,
-                  mixtures=cfg.mixtures, reward_head=cfg.reward_head, done_head=cfg.done_head)
+                  mixtures=cfg.mixtures, reward_head=cfg.reward_head, done_head=cfg.done_head,
+                  done_weight=cfg.done_weight)
 
 
 def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,

@@ -84,6 +84,27 @@ def test_dream_dropout_gives_each_dream_its_own_mask(policy):
     np.testing.assert_allclose(dropped, alone, rtol=0, atol=1e-4)
 
 
+def test_sampled_ends_come_at_m_s_probability_of_the_end(tmp_path):
+    """ends="sampled": a dream ends at each step with M's done probability, so with the done
+    head fixed at p its lengths are geometric with mean 1 / p; threshold ends never come at
+    p < 0.5."""
+    weight, p = 10.0, 0.02
+    tf.keras.utils.set_random_seed(5)
+    rnn = MDNRNN(z_size=Z, action_size=1, hidden_units=HIDDEN, mixtures=3, done_head=True,
+                 done_weight=weight)
+    rnn.done.kernel.assign(np.zeros((HIDDEN, 1), np.float32))
+    rnn.done.bias.assign([np.log(p / (1 - p)) + np.log(weight)])  # the head trained x weight
+    save_rnn(rnn, str(tmp_path))
+    loaded = serving.load(str(tmp_path))
+    params = np.zeros((1000, controller.parameter_count(Z, HIDDEN, 1)), np.float32)
+    starts = dream.Starts(np.zeros((1, Z), np.float32), *no_state(1))
+    sampled = dream.DreamPolicy(loaded, TAKE_COVER_GAME, ends="sampled")
+    lengths = sampled.play(params, list(range(1000)), starts, 2000, 1.0)[1]
+    assert abs(lengths.mean() - 1 / p) < 4 * np.sqrt(1 - p) / p / np.sqrt(1000), lengths.mean()
+    threshold = dream.DreamPolicy(loaded, TAKE_COVER_GAME)
+    assert (threshold.play(params[:4], [1, 2, 3, 4], starts, 300, 1.0)[1] == 300).all()
+
+
 def test_dream_ends_at_predicted_done(policy):
     params = np.zeros((2, controller.parameter_count(Z, HIDDEN)), np.float32)
     starts = dream.Starts(np.zeros((1, Z), np.float32), *no_state(1))

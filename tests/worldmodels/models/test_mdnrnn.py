@@ -79,6 +79,15 @@ def test_done_loss_weighs_episode_ends_only():
     assert math.isclose(float(parts["done_xent"]), want, rel_tol=1e-5)
 
 
+def test_done_probability_takes_the_weight_back_out():
+    """Trained with ends weighing w, the head's logit is log(w p / (1 - p)): p comes back."""
+    model = MDNRNN(z_size=4, hidden_units=8, done_head=True, done_weight=10.0)
+    model.done.kernel.assign(np.zeros((8, 1), np.float32))
+    model.done.bias.assign([math.log(10.0 * 0.02 / 0.98)])
+    heads, _ = model(tf.zeros((1, 2, 4)), tf.zeros((1, 2, 3)))
+    np.testing.assert_allclose(heads["done_probability"].numpy(), 0.02, rtol=1e-5)
+
+
 def test_step_unrolled_equals_the_sequence():
     model = MDNRNN(hidden_units=16)
     z = tf.random.normal((2, 5, 32), seed=1)
