@@ -47,8 +47,8 @@ def main() -> int:
         seeds = list(range(len(rows)))
         dreams.returns(rows[:2], seeds[:2], starts, 2, 1.0)  # trace once
         start = time.perf_counter()
-        dreams.returns(rows, seeds, starts, args.steps, 1.0)
-        dream_rate = len(rows) * args.steps / (time.perf_counter() - start)
+        lengths = dreams.play(rows, seeds, starts, args.steps, 1.0)[1]
+        dream_rate = lengths.sum() / (time.perf_counter() - start)  # steps dreamt, ends included
 
         model = WorldModel(serving.load(vae_dir), rnn, CAR_RACING_GAME)
         envs = [make_env(max_steps=args.steps) for _ in range(args.envs)]
