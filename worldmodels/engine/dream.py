@@ -191,7 +191,8 @@ class DreamPolicy:
             uniforms = np.stack([rngs[i].random((n, self.z_size), np.float32) for i in live], 1)
             normals = np.stack([rngs[i].standard_normal((n, self.z_size), np.float32)
                                 for i in live], 1)
-            end_uniforms = np.stack([ends[i].random(n, np.float32) for i in live], 1)
+            end_uniforms = (np.zeros((n, len(live)), np.float32) if self.threshold_ends else
+                            np.stack([ends[i].random(n, np.float32) for i in live], 1))
             z, h, c, alive, chunk, lived = self._chunk(z, h, c, w[live], b[live], keep_z[live],
                                                        keep_h[live], uniforms, normals,
                                                        end_uniforms, np.float32(temperature))

@@ -45,7 +45,7 @@ def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed, training: bool = False):
     else:
         heads, _ = model(z, batch["action"])
     total, parts = mdn_loss(target, heads, batch["mask"], batch["reward"], batch["done"],
-                            cfg.done_weight)
+                            model.done_weight)
     return total, parts, heads
 
 
