@@ -17,27 +17,11 @@ import json
 import os
 import time
 
-import common  # noqa: F401  (sets up the import path)
 import numpy as np
+from common import newest_inputs
 
 PAPER = {0.1: (2086, 193), 0.5: (2060, 196), 1.0: (1145, 868), 1.15: (918, 1092),
          1.3: (732, 753)}  # dream score / real score over 100 episodes
-
-
-def newest_inputs(root: str) -> dict[str, str]:
-    """The URIs of the newest finished V, M and LatentSeries in the root's ML Metadata."""
-    from worldmodels.inspect import metadata
-
-    store = metadata.open_store(root)
-    found = {}
-    for name, stage, key in (("vae", "vae_trainer.VAETrainer", "model"),
-                             ("rnn", "rnn_trainer.RNNTrainer", "model"),
-                             ("latents", "latent_transform.LatentTransform", "latents")):
-        runs = metadata.finished_executions(store, f"components.{stage}")
-        if not runs:
-            raise SystemExit(f"--root {root}: no finished {stage.split('.')[1]} in ML Metadata")
-        found[name] = metadata.output_artifacts(store, runs[-1].id)[key].uri
-    return found
 
 
 def main() -> int:

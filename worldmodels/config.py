@@ -151,6 +151,8 @@ class ControllerConfig:
     generations: int = 1800
     sigma0: float = 0.1
     weight_decay: float = 0.01  # H's small L2 penalty on the parameters
+    cma_diagonal: bool = False  # separable CMA-ES: a diagonal covariance, learnt ~N times faster
+    mirrored: bool = False  # candidates in mirrored pairs m +- sigma y (needs an even population)
     workers: int = 0  # processes, each stepping envs_per_worker environments; 0 = one per core
     envs_per_worker: int = 64  # environments stepped together, one batched model call a step
     eval_every: int = 25  # generations between evaluations of the distribution mean
@@ -192,6 +194,8 @@ class ControllerConfig:
         _check("controller", "dream_dropout", self.dream_dropout < 1,
                f"must be below 1, got {self.dream_dropout}")
         _one_of("controller", self, "environment", ENVIRONMENTS)
+        _check("controller", "population", not self.mirrored or self.population % 2 == 0,
+               f"mirrored sampling needs an even population, got {self.population}")
         _one_of("controller", self, "dream_ends", DREAM_ENDS)
         if self.environment == "dream_then_real":
             _check("controller", "dream_generations",

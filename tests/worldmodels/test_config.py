@@ -157,7 +157,8 @@ OUT_OF_RANGE = {
     "evaluator": {"episodes": 0, "seed": -1},
     "config": {"seed": -1},
 }
-NO_RANGE = {"rnn.reward_head", "rnn.done_head", "evaluator.threshold", "config.preset"}
+NO_RANGE = {"rnn.reward_head", "rnn.done_head", "evaluator.threshold", "config.preset",
+            "controller.cma_diagonal", "controller.mirrored"}
 
 
 def _every_field():
@@ -212,3 +213,10 @@ def test_the_cli_refuses_a_bad_value_before_any_stage(tmp_path, assignment, mess
     assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", f"worldmodels: error: {message}\n")
     assert time.monotonic() - start < 10
     assert not (tmp_path / "root").exists()  # nothing started, nothing written
+
+
+def test_mirrored_sampling_needs_an_even_population():
+    with pytest.raises(configlib.ConfigError, match=r"^controller.population: mirrored sampling "
+                       "needs an even population, got 15$"):
+        configlib.preset("medium").replace(controller={"mirrored": True, "population": 15})
+    assert configlib.preset("medium").replace(controller={"mirrored": True}).controller.mirrored

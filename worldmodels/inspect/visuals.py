@@ -14,7 +14,6 @@ from PIL import Image, ImageDraw
 from worldmodels.config import CAR_RACING, TAKE_COVER
 
 
-
 @dataclass(frozen=True)
 class Reference:
     """A game's scores to compare with: the paper's (mean, std) and a random policy's mean."""

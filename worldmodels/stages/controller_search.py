@@ -46,7 +46,7 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
     state_path = os.path.join(state_dir, "cmaes_state.pkl")
     os.makedirs(state_dir, exist_ok=True)
     search = (cmaes.CMASearch.load(state_path) if os.path.exists(state_path) else
-              cmaes.CMASearch(dim, cc.sigma0, cc.population, cfg.seed, cc.weight_decay))
+              cmaes.for_controller(dim, cc, cfg.seed))
     resumed_from = search.generation
     remaining = range(search.generation, cc.generations)
     dreamt = [g for g in remaining if cc.dreams_at(g)]

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 import cma
 import numpy as np
 
+from worldmodels.config import ControllerConfig
+
 
 @dataclass
 class GenerationStats:
@@ -41,11 +43,19 @@ class CMASearch:
     evaluated: the whole state of a search, saved after every generation."""
 
     def __init__(self, dim: int, sigma0: float, population: int, seed: int,
-                 weight_decay: float = 0.0):
+                 weight_decay: float = 0.0, diagonal: bool = False, mirrored: bool = False):
+        """`diagonal`: separable CMA-ES (pycma's CMA_diagonal), whose covariance learns about
+        `dim` times faster; with hundreds of parameters and a small population the full
+        matrix barely moves in a short search. `mirrored`: candidates come in pairs m +- sigma y
+        (an even population), which cancels the noise of y's direction in each pair."""
         random = np.random.RandomState(seed + 1)
-        self.es = cma.CMAEvolutionStrategy(np.zeros(dim), sigma0, {
-            "popsize": population, "seed": seed + 1, "verbose": -9,  # cma: seed 0 = random
-            "randn": random.randn})
+        options = {"popsize": population, "seed": seed + 1, "verbose": -9,  # cma: seed 0 = random
+                   "randn": random.randn, "CMA_diagonal": diagonal}
+        if mirrored:
+            if population % 2:
+                raise ValueError(f"mirrored sampling needs an even population, got {population}")
+            options.update(CMA_mirrors=population // 2, CMA_mirrormethod=0)  # 0: every pair
+        self.es = cma.CMAEvolutionStrategy(np.zeros(dim), sigma0, options)
         self.weight_decay = weight_decay
         self.history: list[GenerationStats] = []
         self.evaluated_means: dict[int, np.ndarray] = {}  # generation -> the mean evaluated
@@ -99,6 +109,12 @@ class CMASearch:
             raise ValueError(f"{path}: unreadable CMA-ES state (holds a {type(search).__name__}); "
                              "delete it to restart the search at generation 0")
         return search
+
+
+def for_controller(dim: int, cc: ControllerConfig, seed: int) -> CMASearch:
+    """A fresh search with a ControllerConfig's settings (`seed`: the CMA-ES seed)."""
+    return CMASearch(dim, cc.sigma0, cc.population, seed, cc.weight_decay,
+                     diagonal=cc.cma_diagonal, mirrored=cc.mirrored)
 
 
 def history_rows(search: CMASearch) -> list[dict]:

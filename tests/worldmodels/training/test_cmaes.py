@@ -95,3 +95,37 @@ def test_the_handed_on_generation_is_the_best_evaluated_or_a_dream_search_s_last
     dreamt = [row(0, 9.0, "dream"), row(1, 2.0, "dream")]
     assert handed_on(dreamt)["generation"] == 1  # real scores are watched, never used
     assert handed_on(dreamt[:1] + [row(1, 2.0)])["generation"] == 0  # dream then real
+
+
+def ellipsoid(solutions: np.ndarray, generation: int) -> np.ndarray:
+    """Separable, its axes scaled 1 .. 1,000: what a diagonal covariance can learn."""
+    scales = np.logspace(0, 3, solutions.shape[1])
+    return -np.sum((scales * (solutions - 0.3)) ** 2, axis=1)
+
+
+def test_the_separable_search_learns_per_axis_scales_the_full_one_does_not_in_150_generations():
+    full = run_search(CMASearch(60, 0.1, 16, seed=4), ellipsoid, 150)
+    diagonal = run_search(CMASearch(60, 0.1, 16, seed=4, diagonal=True), ellipsoid, 150)
+    # per-axis step sizes: the separable search has learnt the 1,000:1 scales, the full one not
+    assert diagonal.es.stds[0] / diagonal.es.stds[-1] > 5
+    assert full.es.stds[0] / full.es.stds[-1] < 1.5
+    assert diagonal.history[-1].best > 10 * full.history[-1].best  # returns are negative
+
+
+def test_mirrored_candidates_come_in_pairs_about_the_mean():
+    search = run_search(CMASearch(7, 0.3, 6, seed=2, mirrored=True), sphere, 3)
+    mean = search.mean_params()
+    candidates = search.ask()
+    np.testing.assert_allclose(candidates[0::2] + candidates[1::2], np.tile(2 * mean, (3, 1)), atol=1e-9)
+    assert not np.allclose(candidates[0], candidates[2])  # each pair its own direction
+    with pytest.raises(ValueError, match="even population, got 5"):
+        CMASearch(7, 0.3, 5, seed=2, mirrored=True)
+
+
+@pytest.mark.parametrize("options", [{"diagonal": True}, {"mirrored": True}])
+def test_a_resumed_search_with_levers_equals_an_uninterrupted_one(tmp_path, options):
+    path = str(tmp_path / "state.pkl")
+    straight = run_search(CMASearch(8, 0.2, 6, seed=1, **options), sphere, 8)
+    run_search(CMASearch(8, 0.2, 6, seed=1, **options), sphere, 3, state_path=path)
+    resumed = run_search(CMASearch.load(path), sphere, 8)
+    np.testing.assert_array_equal(resumed.mean_params(), straight.mean_params())

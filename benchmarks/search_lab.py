@@ -1,0 +1,192 @@
+"""The search laboratory: ControllerSearch's CMA-ES under several settings, from one finished
+run's V and M, each setting under each CMA-ES seed run to the same budget of environment
+steps, on the same tracks per generation, its mean watched on the same fixed tracks every
+--watch-every steps (worldmodels.stages.search_lab). Prints the watched means at each mark
+and plots them against environment steps. Resumable: a rerun with the same --work continues.
+
+    .venv/bin/python benchmarks/search_lab.py --root ROOT [--preset medium]
+        [--setting base --setting diagonal --setting 'mine=controller.sigma0=0.2,...']
+        [--cma-seeds 0 1] [--budget 2000000] [--watch-every 250000] [--watch-tracks 24]
+
+A setting is a lever's name from LEVERS or NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE].
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+
+import numpy as np
+from common import newest_inputs
+
+# Each lever changes the preset's search in one way. Population and episodes trade against
+# each other at equal steps per generation (16 x 2 = 32 x 1).
+LEVERS = {
+    "base": [],
+    "pop32x1": ["controller.population=32", "controller.episodes_per_candidate=1"],
+    "pop64x1": ["controller.population=64", "controller.episodes_per_candidate=1"],
+    "pop16x1": ["controller.episodes_per_candidate=1"],
+    "diagonal": ["controller.cma_diagonal=true"],
+    "mirrored": ["controller.mirrored=true"],
+    "sigma0.05": ["controller.sigma0=0.05"],
+    "sigma0.2": ["controller.sigma0=0.2"],
+    "no_decay": ["controller.weight_decay=0"],
+    "stuck20": ["controller.stuck_steps=20"],
+    "no_stuck": ["controller.stuck_steps=0"],
+}
+
+
+def parse_setting(text: str) -> tuple[str, list[str]]:
+    """'diagonal' -> LEVERS['diagonal']; 'name=a.b=1,c.d=2' -> ('name', ['a.b=1', 'c.d=2'])."""
+    if text in LEVERS:
+        return text, LEVERS[text]
+    name, sep, sets = text.partition("=")
+    if not sep or not name or not sets:
+        raise SystemExit(f"--setting {text}: a lever ({', '.join(LEVERS)}) or "
+                         "NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE]")
+    return name, sets.split(",")
+
+
+def marks(budget: int, every: int) -> list[int]:
+    return list(range(every, budget + 1, every)) or [budget]
+
+
+def steps_label(steps: int) -> str:
+    return f"{steps / 1e6:g}M" if steps >= 100_000 else f"{steps:,}"
+
+
+def print_table(runs, budget: int, every: int, watch_tracks: int) -> None:
+    from worldmodels.stages import search_lab
+
+    columns = marks(budget, every)
+    print(f"\nThe mean's return on {watch_tracks} fixed tracks at each budget of search steps "
+          "(each CMA-ES seed, then their mean)")
+    head = "".join(f"{steps_label(m):>21}" for m in columns)
+    print(f"  {'setting':<14}{head}{'best watched':>24}  steps/s")
+    by_setting: dict[str, list] = {}
+    for run in runs:
+        by_setting.setdefault(run.setting, []).append(run)
+    for setting, group in by_setting.items():
+        cells = []
+        for m in columns:
+            got = [search_lab.watched_at(r, m) for r in group]
+            values = [w.mean for w in got if w is not None]
+            text = " / ".join(f"{v:.0f}" for v in values)
+            if len(values) > 1:
+                text += f" ({np.mean(values):.0f})"
+            cells.append(f"{text or '-':>21}")
+        best = [search_lab.best_watch(r) for r in group]
+        best_text = " / ".join(f"{w.mean:.0f}@{steps_label(w.steps)}" for w in best if w)
+        rate = sum(r.steps + r.watch_steps for r in group) / max(sum(r.seconds for r in group), 1)
+        print(f"  {setting:<14}{''.join(cells)}{best_text or '-':>24}  {rate:7.1f}")
+
+
+def plot(runs, path: str, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    colours = {}
+    for run in runs:
+        colour = colours.setdefault(run.setting, f"C{len(colours) % 10}")
+        ax.plot([w.steps / 1e6 for w in run.watches], [w.mean for w in run.watches], color=colour,
+                linestyle=("-", "--", ":", "-.")[run.cma_seed % 4], marker="o", markersize=3,
+                label=run.name)
+    ax.set_xlabel("search environment steps (millions)")
+    ax.set_ylabel("the mean's return on the watch tracks")
+    ax.axhline(900, color="grey", linewidth=0.5)
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def results_json(runs) -> list[dict]:
+    return [{"run": r.name, "setting": r.setting, "cma_seed": r.cma_seed,
+             "controller": dataclasses.asdict(r.controller), "steps": r.steps, "watch_steps": r.watch_steps,
+             "seconds": r.seconds, "generations": r.search.generation,
+             "watches": [{"steps": w.steps, "generation": w.generation, "mean": w.mean,
+                          "std": w.std} for w in r.watches]} for r in runs]
+
+
+def main() -> int:
+    from worldmodels import config, layout
+    from worldmodels.engine.scorers import real_scorer
+    from worldmodels.env.games import game
+    from worldmodels.export import serving
+    from worldmodels.models import controller
+    from worldmodels.stages import search_lab
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", required=True, help="a finished CarRacing run's root")
+    parser.add_argument("--preset", default="medium")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                        help="a change to every setting")
+    parser.add_argument("--setting", action="append", default=[],
+                        help=f"a lever ({', '.join(LEVERS)}) or NAME=SECTION.FIELD=VALUE,...")
+    parser.add_argument("--cma-seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--budget", type=int, default=2_000_000, help="search steps per run")
+    parser.add_argument("--watch-every", type=int, default=250_000)
+    parser.add_argument("--watch-tracks", type=int, default=24)
+    parser.add_argument("--rnn", default=None, help="M's artifact (default: the root's newest)")
+    parser.add_argument("--work", default=None, help="default: ROOT/search_lab")
+    args = parser.parse_args()
+    for flag, value in (("--budget", args.budget), ("--watch-every", args.watch_every),
+                        ("--watch-tracks", args.watch_tracks)):
+        if value <= 0:
+            raise SystemExit(f"{flag}: must be > 0, got {value}")
+    settings = dict(parse_setting(s) for s in (args.setting or ["base"]))
+    try:
+        base = config.with_overrides(config.preset(args.preset), args.set)
+        controllers = {name: config.with_overrides(base, sets).controller
+                       for name, sets in settings.items()}
+    except config.ConfigError as e:
+        raise SystemExit(str(e))
+    inputs = newest_inputs(args.root)
+    rnn_dir = args.rnn or inputs["rnn"]
+    work = args.work or os.path.join(args.root, "search_lab")
+    os.makedirs(work, exist_ok=True)
+    vae_model = serving.load(os.path.join(inputs["vae"], layout.SERVING_DIR))
+    rnn_model = serving.load(os.path.join(rnn_dir, layout.SERVING_DIR))
+    dim = controller.parameter_count(int(vae_model.z_size), int(rnn_model.hidden_units),
+                                     game(base.env.env_id).action_size)
+    try:
+        runs = [search_lab.load_or_start(work, name, seed, cc, dim)
+                for name, cc in controllers.items() for seed in args.cma_seeds]
+    except ValueError as e:
+        raise SystemExit(str(e))
+    print(f"search laboratory: {len(runs)} runs to {args.budget:,} steps each, V {inputs['vae']}, "
+          f"M {rnn_dir}, states in {work}", flush=True)
+    expected = len(runs) * (args.budget + args.budget // args.watch_every * args.watch_tracks
+                            * base.env.max_steps) // base.env.max_steps
+    started = time.time()
+    with real_scorer(base, inputs["vae"], rnn_dir, expected, None) as scorer:
+        lab = search_lab.Laboratory(runs, scorer, base.seed, args.budget, args.watch_every,
+                                    args.watch_tracks, work)
+
+        def report(run):
+            h = run.search.history[-1]
+            watched = f", watched {run.watches[-1].mean:.1f}" if h.eval_mean is not None else ""
+            print(f"[{(time.time() - started) / 60:6.1f} min] {run.name}: gen {h.generation}, "
+                  f"{run.steps:,} steps, population mean {h.mean:.1f}{watched}", flush=True)
+            with open(os.path.join(work, "results.json"), "w") as f:
+                json.dump(results_json(runs), f, indent=1)
+            if h.eval_mean is not None:
+                plot(runs, os.path.join(work, "curves.png"),
+                     f"{args.preset}: the mean on {args.watch_tracks} tracks")
+
+        lab.run(report)
+    print_table(runs, args.budget, args.watch_every, args.watch_tracks)
+    print(f"curves: {os.path.join(work, 'curves.png')}; every watch: "
+          f"{os.path.join(work, 'results.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

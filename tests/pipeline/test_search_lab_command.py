@@ -1,0 +1,57 @@
+"""benchmarks/search_lab.py on a finished tiny run: every setting under every CMA-ES seed runs
+to the budget on real CarRacing episodes, the table and the curves come out, and a rerun
+resumes with nothing left to do."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.pipeline.runs import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def lab(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "search_lab.py"),
+                           *args], cwd=REPO, capture_output=True, text=True, timeout=900)
+
+
+def test_the_laboratory_runs_each_setting_and_seed_to_the_budget_and_resumes(tiny_root,
+                                                                              tmp_path):
+    root, _ = tiny_root
+    work = str(tmp_path / "lab")
+    args = ["--root", root, "--preset", "tiny", "--setting", "base", "--setting",
+            "wide=controller.sigma0=0.3,controller.mirrored=true", "--cma-seeds", "0", "1",
+            "--budget", "320", "--watch-every", "320", "--watch-tracks", "2", "--work", work]
+    first = lab(*args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    with open(os.path.join(work, "results.json")) as f:
+        results = json.load(f)
+    assert [r["run"] for r in results] == ["base-seed0", "base-seed1", "wide-seed0", "wide-seed1"]
+    for r in results:
+        # 4 candidates x 1 track x 80 steps (tiny: no cutoff) is one generation's 320 steps
+        assert (r["steps"], r["generations"], r["watch_steps"]) == (320, 1, 160)
+        assert len(r["watches"]) == 1 and r["watches"][0]["steps"] == 320
+    assert results[2]["controller"]["mirrored"] and results[2]["controller"]["sigma0"] == 0.3
+    rows = [line.split() for line in first.stdout.splitlines() if line.startswith("  base")]
+    assert len(rows) == 1 and rows[0][0] == "base"
+    assert os.path.getsize(os.path.join(work, "curves.png")) > 0
+
+    again = lab(*args)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "gen " not in again.stdout  # nothing left to run
+    with open(os.path.join(work, "results.json")) as f:
+        assert json.load(f) == results
+
+
+def test_a_bad_setting_is_named_in_one_line(tiny_root, tmp_path):
+    root, _ = tiny_root
+    result = lab("--root", root, "--preset", "tiny", "--setting", "odd=controller.mirrored=true,"
+                 "controller.population=5", "--work", str(tmp_path))
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        "controller.population: mirrored sampling needs an even population, got 5")
