@@ -121,6 +121,9 @@ class RNNConfig:
     mixtures: int = 5
     batch_size: int = 100
     seq_len: int = 999  # a 1,000-frame episode gives 999 (z_t, a_t) -> z_{t+1} pairs
+    # Batches trained on; 0 = M untrained (its initial weights, from the seed): for a search in
+    # the real environment C's h is then a random recurrent feature of the past (ctallec's
+    # ablation: 866 +- 69 against 895 +- 79 with M trained).
     steps: int = 4000
     learning_rate: float = 1e-3
     grad_clip: float = 1.0
@@ -134,9 +137,9 @@ class RNNConfig:
 
     def __post_init__(self):
         _check_types("rnn", self)
-        _positive("rnn", self, "hidden_units", "mixtures", "batch_size", "seq_len", "steps",
+        _positive("rnn", self, "hidden_units", "mixtures", "batch_size", "seq_len",
                   "checkpoint_every", "learning_rate", "grad_clip", "done_weight")
-        _at_least("rnn", self, 0, "dropout")
+        _at_least("rnn", self, 0, "dropout", "steps")
         _check("rnn", "dropout", self.dropout < 1, f"must be below 1, got {self.dropout}")
 
 

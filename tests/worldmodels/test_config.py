@@ -144,7 +144,7 @@ OUT_OF_RANGE = {
     "vae": {"kind": "gan", "z_size": 0, "batch_size": 0, "epochs": 0, "learning_rate": 0.0,
             "kl_tolerance": -0.5, "shuffle_buffer": 0, "interleave_episodes": 0,
             "max_steps": -1, "checkpoint_every": 0},
-    "rnn": {"hidden_units": 0, "mixtures": 0, "batch_size": 0, "seq_len": 0, "steps": 0,
+    "rnn": {"hidden_units": 0, "mixtures": 0, "batch_size": 0, "seq_len": 0, "steps": -1,
             "learning_rate": 0.0, "grad_clip": 0.0, "done_weight": 0.0, "checkpoint_every": 0,
             "dropout": 1.0},
     "controller": {"population": 1, "episodes_per_candidate": 0, "generations": 0,

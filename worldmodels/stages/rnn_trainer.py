@@ -13,11 +13,13 @@ from worldmodels.training import rnn_train
 
 def run(cfg: Config, latents_dir: str, model_dir: str, run_dir: str,
         checkpoint_dir: str) -> dict:
-    """Trains M and exports it with step and sequence signatures."""
+    """Trains M (or, with rnn.steps=0, leaves it untrained) and exports it with step and
+    sequence signatures."""
     checks.check_dataset(latents_dir)
     result = rnn_train.train_rnn(latents_dir, cfg.rnn, cfg.seed, checkpoint_dir, run_dir)
     save_rnn(result.model, os.path.join(model_dir, layout.SERVING_DIR))
-    metrics = {"steps": result.steps, "train_loss": result.train_loss, "eval_nll": result.eval_nll,
+    metrics = {"steps": result.steps, "eval_nll": result.eval_nll,
+               "train_loss": result.train_loss if result.steps else None,  # untrained: none
                **{f"eval_{k}": v for k, v in result.eval_heads.items()}}
     os.makedirs(run_dir, exist_ok=True)
     with open(os.path.join(run_dir, "evaluation.json"), "w") as f:

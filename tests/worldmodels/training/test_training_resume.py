@@ -116,3 +116,20 @@ def test_a_damaged_checkpoint_is_named_not_skipped(tmp_path, damage):
         want = f"^{ckpt}/checkpoint: unreadable list of checkpoints \\(ckpt-2 is there\\)"
     with pytest.raises(checkpoints.CheckpointError, match=want):
         rnn_train.train_rnn(data, configlib.RNNConfig(**{**cfg.__dict__, "steps": 4}), 0, ckpt)
+
+
+def test_an_untrained_m_is_its_seeded_initial_weights_and_is_evaluated(tmp_path):
+    data = str(tmp_path / "latents")
+    write_latents(data)
+    cfg = configlib.RNNConfig(hidden_units=16, batch_size=2, seq_len=4, steps=0)
+    first = rnn_train.train_rnn(data, cfg, 3, str(tmp_path / "a"))
+    again = rnn_train.train_rnn(data, cfg, 3, str(tmp_path / "b"))
+    other = rnn_train.train_rnn(data, cfg, 4, str(tmp_path / "c"))
+    assert first.steps == 0 and math.isnan(first.train_loss) and math.isfinite(first.eval_nll)
+    for a, b, c in zip(first.model.weights, again.model.weights, other.model.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())  # the seed decides them
+    assert any(not np.array_equal(a.numpy(), c.numpy())
+               for a, c in zip(first.model.weights, other.model.weights))
+    trained = rnn_train.train_rnn(data, cfg.__class__(**{**cfg.__dict__, "steps": 40}), 3,
+                                  str(tmp_path / "d"))
+    assert trained.eval_nll < first.eval_nll
