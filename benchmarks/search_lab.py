@@ -22,6 +22,8 @@ import time
 import numpy as np
 from common import newest_inputs
 
+from worldmodels.stages import search_lab
+
 # Each lever changes the preset's search in one way. Population and episodes trade against
 # each other at equal steps per generation (16 x 2 = 32 x 1).
 LEVERS = {
@@ -59,8 +61,6 @@ def steps_label(steps: int) -> str:
 
 
 def print_table(runs, budget: int, every: int, watch_tracks: int) -> None:
-    from worldmodels.stages import search_lab
-
     columns = marks(budget, every)
     print(f"\nThe mean's return on {watch_tracks} fixed tracks at each budget of search steps "
           "(each CMA-ES seed, then their mean)")
@@ -82,6 +82,40 @@ def print_table(runs, budget: int, every: int, watch_tracks: int) -> None:
         best_text = " / ".join(f"{w.mean:.0f}@{steps_label(w.steps)}" for w in best if w)
         rate = sum(r.steps + r.watch_steps for r in group) / max(sum(r.seconds for r in group), 1)
         print(f"  {setting:<14}{''.join(cells)}{best_text or '-':>24}  {rate:7.1f}")
+
+
+def picks(run) -> list[tuple[str, object]]:
+    """The watched means a search could hand on: its best watched, and its last."""
+    return [(p, w) for p, w in (("best watched", search_lab.best_watch(run)),
+                                ("last", run.watches[-1] if run.watches else None)) if w]
+
+
+def held_out_scores(lab, runs, count: int, path: str) -> dict:
+    """Each run's picks scored on `count` held-out tracks, kept in `path` by run and
+    generation (a mean already scored is not played again)."""
+    scored = json.load(open(path)) if os.path.exists(path) else {}
+    for run in runs:
+        for _, watch in picks(run):
+            key = f"{run.name} gen{watch.generation}"
+            if key not in scored:
+                returns = lab.held_out(watch.params, count)
+                scored[key] = {"steps": watch.steps, "watched": watch.mean,
+                               "held_out_mean": float(returns.mean()),
+                               "held_out_std": float(returns.std())}
+                with open(path, "w") as f:
+                    json.dump(scored, f, indent=1)
+    return scored
+
+
+def print_held_out(scored: dict, runs, count: int) -> None:
+    print(f"\nWhich mean to hand on: each run's best-watched and last watched means on {count} "
+          "held-out tracks")
+    for run in runs:
+        for pick, watch in picks(run):
+            row = scored[f"{run.name} gen{watch.generation}"]
+            print(f"  {run.name:<22} {pick:<13} gen {watch.generation:>4} "
+                  f"({steps_label(watch.steps)}): watched {watch.mean:7.1f}, held out "
+                  f"{row['held_out_mean']:7.1f} +- {row['held_out_std']:5.1f}")
 
 
 def plot(runs, path: str, title: str) -> None:
@@ -121,7 +155,6 @@ def main() -> int:
     from worldmodels.env.games import game
     from worldmodels.export import serving
     from worldmodels.models import controller
-    from worldmodels.stages import search_lab
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", required=True, help="a finished CarRacing run's root")
@@ -134,6 +167,9 @@ def main() -> int:
     parser.add_argument("--budget", type=int, default=2_000_000, help="search steps per run")
     parser.add_argument("--watch-every", type=int, default=250_000)
     parser.add_argument("--watch-tracks", type=int, default=24)
+    parser.add_argument("--held-out", type=int, default=0,
+                        help="at the end, score each run's best-watched and last means on this "
+                        "many held-out tracks (0: not)")
     parser.add_argument("--rnn", default=None, help="M's artifact (default: the root's newest)")
     parser.add_argument("--work", default=None, help="default: ROOT/search_lab")
     args = parser.parse_args()
@@ -141,6 +177,8 @@ def main() -> int:
                         ("--watch-tracks", args.watch_tracks)):
         if value <= 0:
             raise SystemExit(f"{flag}: must be > 0, got {value}")
+    if args.held_out < 0:
+        raise SystemExit(f"--held-out: must be >= 0, got {args.held_out}")
     settings = dict(parse_setting(s) for s in (args.setting or ["base"]))
     try:
         base = config.with_overrides(config.preset(args.preset), args.set)
@@ -182,7 +220,11 @@ def main() -> int:
                      f"{args.preset}: the mean on {args.watch_tracks} tracks")
 
         lab.run(report)
+        if args.held_out > 0:
+            scored = held_out_scores(lab, runs, args.held_out, os.path.join(work, "held_out.json"))
     print_table(runs, args.budget, args.watch_every, args.watch_tracks)
+    if args.held_out > 0:
+        print_held_out(scored, runs, args.held_out)
     print(f"curves: {os.path.join(work, 'curves.png')}; every watch: "
           f"{os.path.join(work, 'results.json')}")
     return 0

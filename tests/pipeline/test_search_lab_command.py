@@ -1,6 +1,6 @@
 """benchmarks/search_lab.py on a finished tiny run: every setting under every CMA-ES seed runs
-to the budget on real CarRacing episodes, the table and the curves come out, and a rerun
-resumes with nothing left to do."""
+to the budget on real CarRacing episodes, the table, the curves and the held-out scores of
+each run's picks come out, and a rerun resumes with nothing left to do."""
 from __future__ import annotations
 
 import json
@@ -26,7 +26,8 @@ def test_the_laboratory_runs_each_setting_and_seed_to_the_budget_and_resumes(tin
     work = str(tmp_path / "lab")
     args = ["--root", root, "--preset", "tiny", "--setting", "base", "--setting",
             "wide=controller.sigma0=0.3,controller.mirrored=true", "--cma-seeds", "0", "1",
-            "--budget", "320", "--watch-every", "320", "--watch-tracks", "2", "--work", work]
+            "--budget", "320", "--watch-every", "320", "--watch-tracks", "2", "--held-out", "3",
+            "--work", work]
     first = lab(*args)
     assert first.returncode == 0, first.stderr[-3000:]
     with open(os.path.join(work, "results.json")) as f:
@@ -40,12 +41,20 @@ def test_the_laboratory_runs_each_setting_and_seed_to_the_budget_and_resumes(tin
     rows = [line.split() for line in first.stdout.splitlines() if line.startswith("  base")]
     assert len(rows) == 1 and rows[0][0] == "base"
     assert os.path.getsize(os.path.join(work, "curves.png")) > 0
+    with open(os.path.join(work, "held_out.json")) as f:
+        held_out = json.load(f)
+    # one watch per run: its best and its last are the same mean, played once
+    assert sorted(held_out) == [f"{r['run']} gen1" for r in results]
+    assert any(line.split()[:3] == ["base-seed0", "best", "watched"] and "held out" in line
+               for line in first.stdout.splitlines())
 
     again = lab(*args)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "gen " not in again.stdout  # nothing left to run
     with open(os.path.join(work, "results.json")) as f:
         assert json.load(f) == results
+    with open(os.path.join(work, "held_out.json")) as f:
+        assert json.load(f) == held_out
 
 
 def test_a_bad_setting_is_named_in_one_line(tiny_root, tmp_path):

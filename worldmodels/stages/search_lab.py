@@ -66,6 +66,14 @@ def watch_tracks(run_seed: int, count: int) -> list[int]:
     return seeds.seeds(run_seed, "search_eval", 0, count)
 
 
+HELD_OUT_START = 50_000  # in the search's evaluation range, far past any watch tracks
+
+
+def held_out_tracks(run_seed: int, count: int) -> list[int]:
+    """Tracks no run searched or was watched on: for judging which watched mean to hand on."""
+    return seeds.seeds(run_seed, "search_eval", HELD_OUT_START, count)
+
+
 class Laboratory:
     """The runs, their shared scorer and tracks, and the rule for who goes next."""
 
@@ -111,6 +119,11 @@ class Laboratory:
         stats = run.search.history[-1]
         stats.eval_mean, stats.eval_std = run.watches[-1].mean, run.watches[-1].std
         run.search.evaluated_means[stats.generation] = mean
+
+    def held_out(self, params: np.ndarray, count: int) -> np.ndarray:
+        """`params`' returns on `count` held-out tracks (their steps not charged to any run)."""
+        jobs = [episodes.Job(0, s) for s in held_out_tracks(self.run_seed, count)]
+        return self.scorer.score(np.asarray(params)[None], jobs)
 
     def run(self, on_generation=None) -> None:
         """Generations until every run has spent the budget."""

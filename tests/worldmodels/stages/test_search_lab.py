@@ -123,3 +123,14 @@ def test_a_saved_run_under_other_settings_is_refused(tmp_path):
 def test_more_episodes_than_the_shared_tracks_are_refused():
     with pytest.raises(ValueError, match="at most 16 tracks"):
         search_lab.generation_tracks(0, 3, 17)
+
+
+def test_held_out_tracks_are_neither_searched_nor_watched(tmp_path):
+    scorer = SphereScorer()
+    laboratory = lab(tmp_path, {"base": controller()}, budget=800, scorer=scorer)
+    laboratory.run()
+    seen = {s for _, call in scorer.calls for s in call}
+    returns = laboratory.held_out(laboratory.runs[0].search.mean_params(), 5)
+    held = scorer.calls[-1][1]
+    assert held == search_lab.held_out_tracks(0, 5) and not seen & set(held)
+    assert len(returns) == 5 and laboratory.runs[0].steps == 800  # charged to no run
