@@ -18,7 +18,6 @@ import time
 import common  # noqa: F401  (sets up the import path)
 import numpy as np
 
-
 # The renderer's parts: (label, file name, function name) of the calls whose cumulative time
 # each is; the physics is the step's time less the renderer's.
 PARTS = [("road and grass polygons", "fast_car_racing.py", "_render_road"),
