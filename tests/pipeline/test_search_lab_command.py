@@ -38,8 +38,8 @@ def test_the_laboratory_runs_each_setting_and_seed_to_the_budget_and_resumes(tin
         assert (r["steps"], r["generations"], r["watch_steps"]) == (320, 1, 160)
         assert len(r["watches"]) == 1 and r["watches"][0]["steps"] == 320
     assert results[2]["controller"]["mirrored"] and results[2]["controller"]["sigma0"] == 0.3
-    rows = [line.split() for line in first.stdout.splitlines() if line.startswith("  base")]
-    assert len(rows) == 1 and rows[0][0] == "base"
+    rows = [line.split() for line in first.stdout.splitlines() if line.split()[:1] == ["base"]]
+    assert len(rows) == 1 and rows[0][2] == "/"  # seed 0's and seed 1's watched means
     assert os.path.getsize(os.path.join(work, "curves.png")) > 0
     with open(os.path.join(work, "held_out.json")) as f:
         held_out = json.load(f)
@@ -50,7 +50,7 @@ def test_the_laboratory_runs_each_setting_and_seed_to_the_budget_and_resumes(tin
 
     again = lab(*args)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert "gen " not in again.stdout  # nothing left to run
+    assert " min] " not in again.stdout  # no generation played: nothing left to run
     with open(os.path.join(work, "results.json")) as f:
         assert json.load(f) == results
     with open(os.path.join(work, "held_out.json")) as f:
