@@ -57,7 +57,7 @@ def marks(budget: int, every: int) -> list[int]:
 
 
 def steps_label(steps: int) -> str:
-    return f"{steps / 1e6:g}M" if steps >= 100_000 else f"{steps:,}"
+    return f"{steps / 1e6:.2f}M" if steps >= 100_000 else f"{steps:,}"
 
 
 def print_table(runs, budget: int, every: int, watch_tracks: int) -> None:
