@@ -8,7 +8,8 @@ and plots them against environment steps. Resumable: a rerun with the same --wor
         [--setting base --setting diagonal --setting 'mine=controller.sigma0=0.2,...']
         [--cma-seeds 0 1] [--budget 2000000] [--watch-every 250000] [--watch-tracks 24]
 
-A setting is a lever's name from LEVERS or NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE].
+A setting is a lever's name from LEVERS, levers joined by + (pop32x1+diagonal), or
+NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE].
 """
 from __future__ import annotations
 
@@ -42,13 +43,15 @@ LEVERS = {
 
 
 def parse_setting(text: str) -> tuple[str, list[str]]:
-    """'diagonal' -> LEVERS['diagonal']; 'name=a.b=1,c.d=2' -> ('name', ['a.b=1', 'c.d=2'])."""
-    if text in LEVERS:
-        return text, LEVERS[text]
+    """'diagonal' -> LEVERS['diagonal']; 'pop32x1+diagonal' -> both levers' changes;
+    'name=a.b=1,c.d=2' -> ('name', ['a.b=1', 'c.d=2'])."""
+    levers = text.split("+")
+    if all(lever in LEVERS for lever in levers):
+        return text, [change for lever in levers for change in LEVERS[lever]]
     name, sep, sets = text.partition("=")
     if not sep or not name or not sets:
-        raise SystemExit(f"--setting {text}: a lever ({', '.join(LEVERS)}) or "
-                         "NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE]")
+        raise SystemExit(f"--setting {text}: a lever ({', '.join(LEVERS)}), levers joined by "
+                         "+, or NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE]")
     return name, sets.split(",")
 
 
@@ -64,8 +67,9 @@ def print_table(runs, budget: int, every: int, watch_tracks: int) -> None:
     columns = marks(budget, every)
     print(f"\nThe mean's return on {watch_tracks} fixed tracks at each budget of search steps "
           "(each CMA-ES seed, then their mean)")
+    width = max(len(r.setting) for r in runs) + 2
     head = "".join(f"{steps_label(m):>21}" for m in columns)
-    print(f"  {'setting':<14}{head}{'best watched':>24}  steps/s")
+    print(f"  {'setting':<{width}}{head}{'best watched':>24}  steps/s")
     by_setting: dict[str, list] = {}
     for run in runs:
         by_setting.setdefault(run.setting, []).append(run)
@@ -81,7 +85,7 @@ def print_table(runs, budget: int, every: int, watch_tracks: int) -> None:
         best = [search_lab.best_watch(r) for r in group]
         best_text = " / ".join(f"{w.mean:.0f}@{steps_label(w.steps)}" for w in best if w)
         rate = sum(r.steps + r.watch_steps for r in group) / max(sum(r.seconds for r in group), 1)
-        print(f"  {setting:<14}{''.join(cells)}{best_text or '-':>24}  {rate:7.1f}")
+        print(f"  {setting:<{width}}{''.join(cells)}{best_text or '-':>24}  {rate:7.1f}")
 
 
 def picks(run) -> list[tuple[str, object]]:
@@ -93,7 +97,10 @@ def picks(run) -> list[tuple[str, object]]:
 def held_out_scores(lab, runs, count: int, path: str) -> dict:
     """Each run's picks scored on `count` held-out tracks, kept in `path` by run and
     generation (a mean already scored is not played again)."""
-    scored = json.load(open(path)) if os.path.exists(path) else {}
+    scored = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            scored = json.load(f)
     for run in runs:
         for _, watch in picks(run):
             key = f"{run.name} gen{watch.generation}"
@@ -110,10 +117,11 @@ def held_out_scores(lab, runs, count: int, path: str) -> dict:
 def print_held_out(scored: dict, runs, count: int) -> None:
     print(f"\nWhich mean to hand on: each run's best-watched and last watched means on {count} "
           "held-out tracks")
+    width = max(len(r.name) for r in runs)
     for run in runs:
         for pick, watch in picks(run):
             row = scored[f"{run.name} gen{watch.generation}"]
-            print(f"  {run.name:<22} {pick:<13} gen {watch.generation:>4} "
+            print(f"  {run.name:<{width}} {pick:<13} gen {watch.generation:>4} "
                   f"({steps_label(watch.steps)}): watched {watch.mean:7.1f}, held out "
                   f"{row['held_out_mean']:7.1f} +- {row['held_out_std']:5.1f}")
 
@@ -162,7 +170,8 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                         help="a change to every setting")
     parser.add_argument("--setting", action="append", default=[],
-                        help=f"a lever ({', '.join(LEVERS)}) or NAME=SECTION.FIELD=VALUE,...")
+                        help=f"a lever ({', '.join(LEVERS)}), levers joined by + "
+                        "(pop32x1+diagonal), or NAME=SECTION.FIELD=VALUE,...")
     parser.add_argument("--cma-seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--budget", type=int, default=2_000_000, help="search steps per run")
     parser.add_argument("--watch-every", type=int, default=250_000)

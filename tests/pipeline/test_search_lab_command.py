@@ -24,7 +24,7 @@ def test_the_laboratory_runs_each_setting_and_seed_to_the_budget_and_resumes(tin
                                                                               tmp_path):
     root, _ = tiny_root
     work = str(tmp_path / "lab")
-    args = ["--root", root, "--preset", "tiny", "--setting", "base", "--setting",
+    args = ["--root", root, "--preset", "tiny", "--setting", "no_decay+mirrored", "--setting",
             "wide=controller.sigma0=0.3,controller.mirrored=true", "--cma-seeds", "0", "1",
             "--budget", "320", "--watch-every", "320", "--watch-tracks", "2", "--held-out", "3",
             "--work", work]
@@ -32,20 +32,23 @@ def test_the_laboratory_runs_each_setting_and_seed_to_the_budget_and_resumes(tin
     assert first.returncode == 0, first.stderr[-3000:]
     with open(os.path.join(work, "results.json")) as f:
         results = json.load(f)
-    assert [r["run"] for r in results] == ["base-seed0", "base-seed1", "wide-seed0", "wide-seed1"]
+    assert [r["run"] for r in results] == ["no_decay+mirrored-seed0", "no_decay+mirrored-seed1",
+                                           "wide-seed0", "wide-seed1"]
     for r in results:
         # 4 candidates x 1 track x 80 steps (tiny: no cutoff) is one generation's 320 steps
         assert (r["steps"], r["generations"], r["watch_steps"]) == (320, 1, 160)
         assert len(r["watches"]) == 1 and r["watches"][0]["steps"] == 320
     assert results[2]["controller"]["mirrored"] and results[2]["controller"]["sigma0"] == 0.3
-    rows = [line.split() for line in first.stdout.splitlines() if line.split()[:1] == ["base"]]
+    joined = results[0]["controller"]  # both levers' changes
+    assert joined["mirrored"] and joined["weight_decay"] == 0 and joined["sigma0"] == 0.1
+    rows = [line.split() for line in first.stdout.splitlines() if line.split()[:1] == ["no_decay+mirrored"]]
     assert len(rows) == 1 and rows[0][2] == "/"  # seed 0's and seed 1's watched means
     assert os.path.getsize(os.path.join(work, "curves.png")) > 0
     with open(os.path.join(work, "held_out.json")) as f:
         held_out = json.load(f)
     # one watch per run: its best and its last are the same mean, played once
     assert sorted(held_out) == [f"{r['run']} gen1" for r in results]
-    assert any(line.split()[:3] == ["base-seed0", "best", "watched"] and "held out" in line
+    assert any(line.split()[:3] == ["no_decay+mirrored-seed0", "best", "watched"] and "held out" in line
                for line in first.stdout.splitlines())
 
     again = lab(*args)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from worldmodels import seeds
+from worldmodels import atomic, seeds
 from worldmodels.config import ControllerConfig
 from worldmodels.engine import episodes
 from worldmodels.training import cmaes
@@ -133,10 +133,7 @@ class Laboratory:
                 on_generation(run)
 
     def save(self, run: LabRun) -> None:
-        path = run_path(self.state_dir, run.name)
-        with open(path + ".tmp", "wb") as f:
-            pickle.dump(run, f)
-        os.replace(path + ".tmp", path)
+        atomic.write_pickle(run, run_path(self.state_dir, run.name))
 
 
 def run_path(state_dir: str, name: str) -> str:

@@ -9,13 +9,13 @@ generation, so a resumed search continues exactly as an uninterrupted one.
 """
 from __future__ import annotations
 
-import os
 import pickle
 from dataclasses import asdict, dataclass
 
 import cma
 import numpy as np
 
+from worldmodels import atomic
 from worldmodels.config import ControllerConfig
 
 
@@ -90,12 +90,7 @@ class CMASearch:
         return stats
 
     def save(self, path: str) -> None:
-        tmp = path + ".tmp"
-        with open(tmp, "wb") as f:
-            pickle.dump(self, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # a kill mid-write leaves the previous state intact
+        atomic.write_pickle(self, path)
 
     @staticmethod
     def load(path: str) -> "CMASearch":
