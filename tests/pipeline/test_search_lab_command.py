@@ -41,15 +41,16 @@ def test_the_laboratory_runs_each_setting_and_seed_to_the_budget_and_resumes(tin
     assert results[2]["controller"]["mirrored"] and results[2]["controller"]["sigma0"] == 0.3
     joined = results[0]["controller"]  # both levers' changes
     assert joined["mirrored"] and joined["weight_decay"] == 0 and joined["sigma0"] == 0.1
-    rows = [line.split() for line in first.stdout.splitlines() if line.split()[:1] == ["no_decay+mirrored"]]
+    rows = [line.split() for line in first.stdout.splitlines()
+            if line.split()[:1] == ["no_decay+mirrored"]]
     assert len(rows) == 1 and rows[0][2] == "/"  # seed 0's and seed 1's watched means
     assert os.path.getsize(os.path.join(work, "curves.png")) > 0
     with open(os.path.join(work, "held_out.json")) as f:
         held_out = json.load(f)
     # one watch per run: its best and its last are the same mean, played once
     assert sorted(held_out) == [f"{r['run']} gen1" for r in results]
-    assert any(line.split()[:3] == ["no_decay+mirrored-seed0", "best", "watched"] and "held out" in line
-               for line in first.stdout.splitlines())
+    assert any(line.split()[:3] == ["no_decay+mirrored-seed0", "best", "watched"]
+               and "held out" in line for line in first.stdout.splitlines())
 
     again = lab(*args)
     assert again.returncode == 0, again.stderr[-3000:]
