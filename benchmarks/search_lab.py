@@ -25,16 +25,20 @@ from common import newest_inputs
 
 from worldmodels.stages import search_lab
 
-# Each lever changes the preset's search in one way. Population and episodes trade against
-# each other at equal steps per generation (16 x 2 = 32 x 1).
+# Each lever sets one thing outright, so its meaning does not depend on the preset ("base" is
+# the preset as it is). Population and episodes trade against each other at equal steps per
+# generation (16 x 2 = 32 x 1).
 LEVERS = {
     "base": [],
+    "pop16x2": ["controller.population=16", "controller.episodes_per_candidate=2"],
+    "pop16x1": ["controller.population=16", "controller.episodes_per_candidate=1"],
     "pop32x1": ["controller.population=32", "controller.episodes_per_candidate=1"],
     "pop64x1": ["controller.population=64", "controller.episodes_per_candidate=1"],
-    "pop16x1": ["controller.episodes_per_candidate=1"],
     "diagonal": ["controller.cma_diagonal=true"],
     "mirrored": ["controller.mirrored=true"],
+    "sigma0.025": ["controller.sigma0=0.025"],
     "sigma0.05": ["controller.sigma0=0.05"],
+    "sigma0.1": ["controller.sigma0=0.1"],
     "sigma0.2": ["controller.sigma0=0.2"],
     "no_decay": ["controller.weight_decay=0"],
     "stuck20": ["controller.stuck_steps=20"],
@@ -151,7 +155,8 @@ def plot(runs, path: str, title: str) -> None:
 
 def results_json(runs) -> list[dict]:
     return [{"run": r.name, "setting": r.setting, "cma_seed": r.cma_seed,
-             "controller": dataclasses.asdict(r.controller), "steps": r.steps, "watch_steps": r.watch_steps,
+             "controller": dataclasses.asdict(r.controller), "steps": r.steps,
+             "watch_steps": r.watch_steps,
              "seconds": r.seconds, "generations": r.search.generation,
              "watches": [{"steps": w.steps, "generation": w.generation, "mean": w.mean,
                           "std": w.std} for w in r.watches]} for r in runs]

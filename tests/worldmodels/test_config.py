@@ -68,7 +68,7 @@ def test_json_round_trip_and_sections():
 def test_episodes_per_candidate_ramp_linearly_to_the_final_count():
     cc = configlib.preset("paper").controller
     assert [cc.episodes_at(g) for g in (0, 900, 1799)] == [16, 16, 16]
-    ramp = configlib.preset("medium").replace(
+    ramp = configlib.preset("small").replace(
         controller={"generations": 48, "episodes_per_candidate_final": 3}).controller
     assert [ramp.episodes_at(g) for g in (0, 23, 24, 47)] == [2, 2, 3, 3]  # 23.5 rounds to 24
     assert ramp.max_episodes() == 3
