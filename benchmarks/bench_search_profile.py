@@ -45,6 +45,7 @@ def model_split(vae, rnn, batch: int, repeats: int = 30) -> dict:
     """Seconds per call of V (preprocess + encode), C and M alone, on `batch` environments."""
     import tensorflow as tf
 
+    from worldmodels.env.games import CAR_RACING_GAME
     from worldmodels.models import controller, world_model
 
     rng = np.random.default_rng(0)
@@ -55,7 +56,8 @@ def model_split(vae, rnn, batch: int, repeats: int = 30) -> dict:
     mu = tf.zeros([batch, 32])
     action = tf.zeros([batch, 3])
     parts = {
-        "V (crop, resize, encode)": tf.function(lambda f: vae.encode(world_model.preprocess(f))["mu"]),
+        "V (crop, resize, encode)": tf.function(
+            lambda f: vae.encode(world_model.preprocess(f, CAR_RACING_GAME.frames))["mu"]),
         "C (tanh(W [z, h] + b))": tf.function(lambda m, h: controller.act(m, h, w, b)),
         "M (one LSTM step + mixture)": tf.function(lambda m, a, h, c: rnn.step(m, a, h, c)["h"]),
     }

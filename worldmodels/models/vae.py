@@ -25,14 +25,17 @@ class DeconvFromVector(layers.Conv2DTranspose):
 
 
 class PatchConv2D(layers.Conv2D):
-    """A valid-padding Conv2D computed as image patches times the kernel matrix.
+    """A valid-padding Conv2D that trains as image patches times the kernel matrix.
 
     On small feature maps with many channels (V's last two encoder convs), TensorFlow's CPU
     kernel for the kernel's gradient is several times slower than the matrix product it
-    amounts to; patches + matmul keeps forward and backward at matmul speed. Same variables,
-    so checkpoints are unchanged."""
+    amounts to; in training (`training=True`) patches + matmul keep forward and backward at
+    matmul speed. Inference has no backward pass and runs the stock kernel, faster than the
+    patches (benchmarks/bench_agent_loop.py). Same variables, so checkpoints are unchanged."""
 
-    def call(self, x):
+    def call(self, x, training=None):
+        if not training:
+            return super().call(x)
         k, s = self.kernel_size[0], self.strides[0]
         patches = tf.image.extract_patches(x, [1, k, k, 1], [1, s, s, 1], [1, 1, 1, 1], "VALID")
         out = tf.matmul(tf.reshape(patches, [-1, k * k * self.kernel.shape[2]]),

@@ -43,7 +43,7 @@ class VAESteps:
         """One update; returns ({loss name: value}, reconstructions, z). 'total' is checked."""
         model, optimizer = self.model, self.optimizers["optimizer"]
         with tf.GradientTape() as tape:
-            recon, mu, logvar = model(images, noise)
+            recon, mu, logvar = model(images, noise, training=True)
             total, r_loss, kl_loss = vae_loss(images, recon, mu, logvar, self.kl_tolerance)
         grads = tape.gradient(total, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))

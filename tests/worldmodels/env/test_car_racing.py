@@ -27,12 +27,6 @@ def test_constant_frames_stay_constant_and_batches_work():
         assert (o == v).all()
 
 
-def test_area_matrices_average():
-    for m in (car_racing.FRAMES.row_matrix, car_racing.FRAMES.col_matrix):
-        np.testing.assert_allclose(m.sum(axis=1), 1.0, rtol=1e-6)
-        assert (m >= 0).all()
-
-
 def test_wrong_frame_shape_is_named():
     with pytest.raises(ValueError, match="^frame: expected uint8"):
         car_racing.preprocess(np.zeros((64, 64, 3), np.uint8))

@@ -69,11 +69,30 @@ def test_patch_conv_equals_conv2d_forward_and_backward():
     for layer in (stock, ours):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            y = layer(x)
+            y = layer(x, training=True)
             loss = tf.reduce_sum(y * y)
         grads.append((y, *tape.gradient(loss, [x, layer.kernel])))
     for a, b in zip(*grads):
         assert float(tf.reduce_max(tf.abs(a - b))) <= 1e-4 * float(tf.reduce_max(tf.abs(a)))
+
+
+def test_v_trains_on_patches_and_infers_with_the_stock_kernel():
+    """The training pass (V's train step) runs PatchConv2D's patches; encoding frames (the
+    SavedModel's encode, the search's loop) runs the stock forward kernel, same values."""
+    model = ConvVAE(32)
+    images = tf.random.stateless_uniform((2, 64, 64, 3), seed=(1, 2))
+    noise = tf.zeros((2, 32))
+
+    def op_types(fn, *args):
+        graph = tf.function(fn).get_concrete_function(*args).graph
+        return {op.type for op in graph.get_operations()}
+
+    assert "ExtractImagePatches" in op_types(lambda x, n: model(x, n, training=True), images, noise)
+    assert "ExtractImagePatches" not in op_types(lambda x: model.encode(x), images)
+    trained = model(images, noise, training=True)
+    inferred = model(images, noise)
+    for a, b in zip(trained, inferred):
+        assert float(tf.reduce_max(tf.abs(a - b))) < 1e-5
 
 
 def test_checkpoint_of_the_stock_layers_loads(tmp_path):
