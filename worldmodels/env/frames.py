@@ -19,6 +19,7 @@ import numpy as np
 
 OBS_SIZE = 64
 OBS_SHAPE = (OBS_SIZE, OBS_SIZE, 3)
+_CHUNK = 32  # frames resized at a time: a whole episode's floats would overflow the caches
 
 
 def area_resize_matrix(n_in: int, n_out: int) -> np.ndarray:
@@ -60,9 +61,14 @@ class FrameSpec:
         if frames.shape[-3:] != self.shape or frames.dtype != np.uint8:
             raise ValueError(f"frame: expected uint8 [..., {', '.join(map(str, self.shape))}], "
                              f"got {frames.dtype} {frames.shape}")
-        batch = frames.shape[:-3]
-        crop = frames[..., :self.crop_rows, :, :].astype(np.float32)
+        flat = frames.reshape(-1, *self.shape)
+        out = np.empty((len(flat), *OBS_SHAPE), np.uint8)
+        for i in range(0, len(flat), _CHUNK):
+            out[i:i + _CHUNK] = self._resize(flat[i:i + _CHUNK])
+        return out.reshape(*frames.shape[:-3], *OBS_SHAPE)
+
+    def _resize(self, frames: np.ndarray) -> np.ndarray:
+        crop = frames[:, :self.crop_rows].astype(np.float32)
         cols = crop.reshape(-1, self.col_kernel.shape[0]) @ self.col_kernel
         rows = self.row_block @ cols.reshape(-1, self.row_block.shape[1], OBS_SIZE * 3)
-        out = rows.reshape(*batch, *OBS_SHAPE)
-        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        return np.clip(np.rint(rows.reshape(-1, *OBS_SHAPE)), 0, 255)
