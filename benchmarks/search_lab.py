@@ -7,9 +7,12 @@ and plots them against environment steps. Resumable: a rerun with the same --wor
     .venv/bin/python benchmarks/search_lab.py --root ROOT [--preset medium]
         [--setting base --setting diagonal --setting 'mine=controller.sigma0=0.2,...']
         [--cma-seeds 0 1] [--budget 2000000] [--watch-every 250000] [--watch-tracks 24]
+        [--from SETTING@STEPS]
 
 A setting is a lever's name from LEVERS, levers joined by + (pop32x1+diagonal), or
-NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE].
+NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE]. With --from, settings not yet run start where
+SETTING's run under the same seed stood at its first watch at or past STEPS (a snapshot in the
+work directory), for levers of the late search; the budget still counts from step 0.
 """
 from __future__ import annotations
 
@@ -57,6 +60,14 @@ def parse_setting(text: str) -> tuple[str, list[str]]:
         raise SystemExit(f"--setting {text}: a lever ({', '.join(LEVERS)}), levers joined by "
                          "+, or NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE]")
     return name, sets.split(",")
+
+
+def parse_from(text: str) -> tuple[str, int]:
+    """'p32s05@1000000' -> ('p32s05', 1000000)."""
+    setting, _, steps = text.rpartition("@")
+    if not setting or not steps.isdigit():
+        raise SystemExit(f"--from {text}: SETTING@STEPS, e.g. base@1000000")
+    return setting, int(steps)
 
 
 def marks(budget: int, every: int) -> list[int]:
@@ -154,7 +165,7 @@ def plot(runs, path: str, title: str) -> None:
 
 
 def results_json(runs) -> list[dict]:
-    return [{"run": r.name, "setting": r.setting, "cma_seed": r.cma_seed,
+    return [{"run": r.name, "setting": r.setting, "cma_seed": r.cma_seed, "parent": r.parent,
              "controller": dataclasses.asdict(r.controller), "steps": r.steps,
              "watch_steps": r.watch_steps,
              "seconds": r.seconds, "generations": r.search.generation,
@@ -184,6 +195,9 @@ def main() -> int:
     parser.add_argument("--held-out", type=int, default=0,
                         help="at the end, score each run's best-watched and last means on this "
                         "many held-out tracks (0: not)")
+    parser.add_argument("--from", dest="branch_from", default=None, metavar="SETTING@STEPS",
+                        help="start new settings' runs from SETTING's run at its first watch at "
+                        "or past STEPS search steps (same CMA-ES seed)")
     parser.add_argument("--rnn", default=None, help="M's artifact (default: the root's newest)")
     parser.add_argument("--work", default=None, help="default: ROOT/search_lab")
     args = parser.parse_args()
@@ -194,6 +208,7 @@ def main() -> int:
     if args.held_out < 0:
         raise SystemExit(f"--held-out: must be >= 0, got {args.held_out}")
     settings = dict(parse_setting(s) for s in (args.setting or ["base"]))
+    branch_from = parse_from(args.branch_from) if args.branch_from else None
     try:
         base = config.with_overrides(config.preset(args.preset), args.set)
         controllers = {name: config.with_overrides(base, sets).controller
@@ -209,12 +224,15 @@ def main() -> int:
     dim = controller.parameter_count(int(vae_model.z_size), int(rnn_model.hidden_units),
                                      game(base.env.env_id).action_size)
     try:
-        runs = [search_lab.load_or_start(work, name, seed, cc, dim)
+        runs = [search_lab.load_or_start(work, name, seed, cc, dim, branch_from)
                 for name, cc in controllers.items() for seed in args.cma_seeds]
     except ValueError as e:
         raise SystemExit(str(e))
     print(f"search laboratory: {len(runs)} runs to {args.budget:,} steps each, V {inputs['vae']}, "
           f"M {rnn_dir}, states in {work}", flush=True)
+    for run in runs:
+        if run.parent:
+            print(f"  {run.name} branched off {run.parent}", flush=True)
     expected = len(runs) * (args.budget + args.budget // args.watch_every * args.watch_tracks
                             * base.env.max_steps) // base.env.max_steps
     started = time.time()

@@ -68,3 +68,27 @@ def test_a_bad_setting_is_named_in_one_line(tiny_root, tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1] == (
         "controller.population: mirrored sampling needs an even population, got 5")
+
+
+def test_a_setting_branches_off_another_runs_snapshot(tiny_root, tmp_path):
+    root, _ = tiny_root
+    work = str(tmp_path / "lab")
+    common = ["--root", root, "--preset", "tiny", "--cma-seeds", "0", "--watch-every", "320",
+              "--watch-tracks", "2", "--work", work]
+    assert lab(*common, "--setting", "base", "--budget", "640").returncode == 0
+    branched = lab(*common, "--setting", "base", "--setting",
+                   "ramp=controller.episodes_per_candidate=2", "--from", "base@320",
+                   "--budget", "1600")
+    assert branched.returncode == 0, branched.stderr[-3000:]
+    assert "ramp-seed0 branched off base-seed0@320" in branched.stdout
+    with open(os.path.join(work, "results.json")) as f:
+        base, ramp = json.load(f)
+    assert (base["parent"], base["steps"], base["generations"]) == (None, 1600, 5)
+    # generation 1 on: 4 candidates x 2 tracks x 80 steps
+    assert (ramp["parent"], ramp["steps"], ramp["generations"]) == ("base-seed0@320", 1600, 3)
+    assert ramp["watches"][0] == base["watches"][0]
+    bad = lab(*common, "--setting", "wide=controller.sigma0=0.3", "--from", "base@320")
+    assert bad.returncode != 0
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "setting 'wide' changes sigma0: set when the CMA-ES starts, so it cannot branch off "
+        "base-seed0")

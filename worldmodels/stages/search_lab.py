@@ -7,10 +7,12 @@ same tracks in every run (the first `episodes_at(g)` of a fixed block of TRACK_S
 run's distribution mean is watched on the same fixed tracks each time its steps pass a multiple
 of `watch_every`. Steps count the search's own episodes; watching is measurement, counted
 apart. Every run's state is saved after each of its generations, so a stopped laboratory
-resumes where it was.
+resumes where it was, and kept at each watch as a snapshot, so a late-phase lever can branch
+off a run where it stood (`branch`) instead of searching again from the start.
 """
 from __future__ import annotations
 
+import copy
 import os
 import pickle
 import time
@@ -46,6 +48,7 @@ class LabRun:
     watch_steps: int = 0  # steps spent watching the mean
     seconds: float = 0.0
     watches: list[Watch] = field(default_factory=list)
+    parent: str | None = None  # "RUN@STEPS": the snapshot this run branched off
 
     @property
     def name(self) -> str:
@@ -82,7 +85,7 @@ class Laboratory:
         self.runs, self.scorer, self.run_seed = runs, scorer, run_seed
         self.budget, self.watch_every, self.state_dir = budget, watch_every, state_dir
         self.watch_jobs = [episodes.Job(0, s) for s in watch_tracks(run_seed, watch_count)]
-        os.makedirs(state_dir, exist_ok=True)
+        os.makedirs(snapshot_dir(state_dir), exist_ok=True)
 
     def next_run(self) -> LabRun | None:
         """The unfinished run with the fewest steps (the first listed of equals)."""
@@ -104,10 +107,13 @@ class Laboratory:
         marks_before = run.steps // self.watch_every
         run.steps += self.scorer.steps - before
         stats.env_steps, stats.episodes = run.steps, cc.episodes_at(g)
-        if run.steps // self.watch_every > marks_before or run.steps >= self.budget:
+        watched = run.steps // self.watch_every > marks_before or run.steps >= self.budget
+        if watched:
             self.watch(run)
         run.seconds += time.time() - started
         self.save(run)
+        if watched:
+            atomic.write_pickle(run, snapshot_path(self.state_dir, run.name, run.steps))
 
     def watch(self, run: LabRun) -> None:
         mean = run.search.mean_params()
@@ -140,19 +146,67 @@ def run_path(state_dir: str, name: str) -> str:
     return os.path.join(state_dir, f"{name}.pkl")
 
 
-def load_or_start(state_dir: str, setting: str, cma_seed: int, cc: ControllerConfig,
-                  dim: int) -> LabRun:
-    """A run's saved state, or a fresh run. A saved run under other settings is refused: its
-    curve would be mislabelled."""
-    path = run_path(state_dir, f"{setting}-seed{cma_seed}")
-    if not os.path.exists(path):
-        return LabRun(setting, cma_seed, cc, cmaes.for_controller(dim, cc, cma_seed))
+def snapshot_dir(state_dir: str) -> str:
+    return os.path.join(state_dir, "snapshots")
+
+
+def snapshot_path(state_dir: str, name: str, steps: int) -> str:
+    return os.path.join(snapshot_dir(state_dir), f"{name}@{steps}.pkl")
+
+
+def snapshot_at(state_dir: str, name: str, steps: int) -> LabRun:
+    """Run `name` as it stood at its first watch at or past `steps` search steps."""
+    folder, prefix = snapshot_dir(state_dir), f"{name}@"
+    files = os.listdir(folder) if os.path.isdir(folder) else []
+    taken = sorted(int(f[len(prefix):-4]) for f in files
+                   if f.startswith(prefix) and f.endswith(".pkl") and f[len(prefix):-4].isdigit())
+    at = next((t for t in taken if t >= steps), None)
+    if at is None:
+        raise ValueError(f"{folder}: no snapshot of {name} at or past {steps:,} steps (it has "
+                         f"{', '.join(f'{t:,}' for t in taken) or 'none'})")
+    return _load(snapshot_path(state_dir, name, at))
+
+
+# The CMA-ES's own settings: fixed when it starts, so a branch cannot change them.
+CMA_FIELDS = ("population", "sigma0", "cma_diagonal", "mirrored")
+
+
+def branch(parent: LabRun, setting: str, cc: ControllerConfig) -> LabRun:
+    """A new setting that continues `parent`'s search from where it stood: the same CMA-ES
+    state, steps, cost and watches, the generations after it under `cc`."""
+    fixed = [f for f in CMA_FIELDS if getattr(cc, f) != getattr(parent.controller, f)]
+    if fixed:
+        raise ValueError(f"setting {setting!r} changes {', '.join(fixed)}: set when the CMA-ES "
+                         f"starts, so it cannot branch off {parent.name}")
+    run = copy.deepcopy(parent)
+    run.setting, run.controller = setting, cc
+    run.parent = f"{parent.name}@{parent.steps}"
+    run.search.weight_decay = cc.weight_decay
+    return run
+
+
+def _load(path: str) -> LabRun:
     try:
         with open(path, "rb") as f:
-            run = pickle.load(f)
+            return pickle.load(f)
     except Exception as err:
         raise ValueError(f"{path}: unreadable laboratory run ({type(err).__name__}: {err}); "
                          "delete it to start the run again") from None
+
+
+def load_or_start(state_dir: str, setting: str, cma_seed: int, cc: ControllerConfig,
+                  dim: int, branch_from: tuple[str, int] | None = None) -> LabRun:
+    """A run's saved state, or a fresh run: from the start, or with `branch_from` (a setting,
+    search steps) a branch of that setting's run under the same seed where it stood then. A
+    saved run under other settings is refused: its curve would be mislabelled."""
+    path = run_path(state_dir, f"{setting}-seed{cma_seed}")
+    if not os.path.exists(path):
+        if branch_from is not None:
+            parent_setting, steps = branch_from
+            parent = snapshot_at(state_dir, f"{parent_setting}-seed{cma_seed}", steps)
+            return branch(parent, setting, cc)
+        return LabRun(setting, cma_seed, cc, cmaes.for_controller(dim, cc, cma_seed))
+    run = _load(path)
     if run.controller != cc:
         raise ValueError(f"{path}: saved under other settings than setting {setting!r} has now; "
                          "delete it or give the setting another name")

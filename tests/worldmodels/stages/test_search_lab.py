@@ -134,3 +134,52 @@ def test_held_out_tracks_are_neither_searched_nor_watched(tmp_path):
     held = scorer.calls[-1][1]
     assert held == search_lab.held_out_tracks(0, 5) and not seen & set(held)
     assert len(returns) == 5 and laboratory.runs[0].steps == 800  # charged to no run
+
+
+def test_each_watch_keeps_a_snapshot_of_the_run_as_it_stood(tmp_path):
+    laboratory = lab(tmp_path, {"base": controller(population=6, episodes_per_candidate=1)},
+                     budget=3000, watch_every=1000)
+    laboratory.run()
+    snapshot = search_lab.snapshot_at(str(tmp_path), "base-seed0", 1000)
+    assert (snapshot.steps, snapshot.search.generation) == (1200, 2)
+    assert [w.steps for w in snapshot.watches] == [1200]
+    assert search_lab.snapshot_at(str(tmp_path), "base-seed0", 2401).steps == 3000
+    with pytest.raises(ValueError, match=r"no snapshot of base-seed0 at or past 3,001 steps "
+                       r"\(it has 1,200, 2,400, 3,000\)"):
+        search_lab.snapshot_at(str(tmp_path), "base-seed0", 3001)
+
+
+def test_a_branch_with_the_parents_settings_continues_exactly_as_the_parent(tmp_path):
+    cc = controller(population=6, episodes_per_candidate=1)
+    parent = lab(tmp_path, {"a": cc}, budget=3000, watch_every=1000)
+    parent.run()
+    runs = [search_lab.load_or_start(str(tmp_path), "b", 0, cc, dim=5, branch_from=("a", 1000))]
+    branched = search_lab.Laboratory(runs, SphereScorer(), run_seed=0, budget=3000,
+                                     watch_every=1000, watch_count=3, state_dir=str(tmp_path))
+    assert (runs[0].steps, runs[0].parent) == (1200, "a-seed0@1200")
+    branched.run()
+    a, b = parent.runs[0], branched.runs[0]
+    assert [(w.steps, w.mean) for w in a.watches] == [(w.steps, w.mean) for w in b.watches]
+    np.testing.assert_array_equal(a.search.mean_params(), b.search.mean_params())
+
+
+def test_a_branch_plays_its_own_episodes_from_the_parents_generation(tmp_path):
+    lab(tmp_path, {"a": controller(population=6, episodes_per_candidate=1)},
+        budget=3000, watch_every=1000).run()
+    scorer = SphereScorer()
+    runs = [search_lab.load_or_start(str(tmp_path), "b", 0, controller(
+        population=6, episodes_per_candidate=3, weight_decay=0.5), dim=5, branch_from=("a", 2000))]
+    search_lab.Laboratory(runs, scorer, run_seed=0, budget=4200, watch_every=1000,
+                          watch_count=3, state_dir=str(tmp_path)).run()
+    # 2,400 steps at generation 4, then 1,800 a generation: generation 4 on its 3 shared tracks
+    assert scorer.calls[0] == (6, seeds.seeds(0, "search", 4 * search_lab.TRACK_STRIDE, 3) * 6)
+    assert (runs[0].steps, runs[0].search.generation) == (4200, 5)
+    assert runs[0].search.weight_decay == 0.5
+
+
+def test_a_branch_cannot_change_the_cma_es_own_settings(tmp_path):
+    lab(tmp_path, {"a": controller()}, budget=800).run()
+    with pytest.raises(ValueError, match="setting 'b' changes population, sigma0: set when the "
+                       "CMA-ES starts, so it cannot branch off a-seed0"):
+        search_lab.load_or_start(str(tmp_path), "b", 0, controller(population=8, sigma0=0.1),
+                                 dim=5, branch_from=("a", 0))
