@@ -39,6 +39,9 @@ LEVERS = {
     "pop64x1": ["controller.population=64", "controller.episodes_per_candidate=1"],
     "diagonal": ["controller.cma_diagonal=true"],
     "mirrored": ["controller.mirrored=true"],
+    "groups4": ["controller.track_groups=4"],
+    "groups8": ["controller.track_groups=8"],
+    "groups16": ["controller.track_groups=16"],  # with pop32x1+mirrored: a track per pair
     "sigma0.025": ["controller.sigma0=0.025"],
     "sigma0.05": ["controller.sigma0=0.05"],
     "sigma0.1": ["controller.sigma0=0.1"],

@@ -156,6 +156,10 @@ class ControllerConfig:
     weight_decay: float = 0.01  # H's small L2 penalty on the parameters
     cma_diagonal: bool = False  # separable CMA-ES: a diagonal covariance, learnt ~N times faster
     mirrored: bool = False  # candidates in mirrored pairs m +- sigma y (needs an even population)
+    # Candidates split by index into this many equal groups, each group on its own tracks and
+    # ranked by its return less its group's mean: an update averages this many tracks at the
+    # same cost. With mirrored and population/2 groups, each mirrored pair has its own track.
+    track_groups: int = 1
     workers: int = 0  # processes, each stepping envs_per_worker environments; 0 = one per core
     envs_per_worker: int = 64  # environments stepped together, one batched model call a step
     eval_every: int = 25  # generations between evaluations of the distribution mean
@@ -190,7 +194,8 @@ class ControllerConfig:
         _check_types("controller", self)
         _at_least("controller", self, 2, "population")
         _positive("controller", self, "episodes_per_candidate", "generations", "envs_per_worker",
-                  "eval_every", "eval_episodes", "sigma0", "dream_episodes", "dream_temperature")
+                  "track_groups", "eval_every", "eval_episodes", "sigma0", "dream_episodes",
+                  "dream_temperature")
         _at_least("controller", self, 0, "workers", "episodes_per_candidate_final", "stuck_steps",
                   "weight_decay", "dream_generations", "dream_steps", "dream_starts_every",
                   "dream_dropout")
@@ -199,6 +204,9 @@ class ControllerConfig:
         _one_of("controller", self, "environment", ENVIRONMENTS)
         _check("controller", "population", not self.mirrored or self.population % 2 == 0,
                f"mirrored sampling needs an even population, got {self.population}")
+        _check("controller", "track_groups", self.population % self.track_groups == 0,
+               f"must divide the population ({self.population}) into equal groups, got "
+               f"{self.track_groups}")
         _one_of("controller", self, "dream_ends", DREAM_ENDS)
         if self.environment == "dream_then_real":
             _check("controller", "dream_generations",
@@ -221,6 +229,13 @@ class ControllerConfig:
 
     def max_episodes(self) -> int:
         return max(self.episodes_per_candidate, self.episodes_per_candidate_final)
+
+    def tracks_at(self, generation: int) -> int:
+        """Tracks `generation` plays in the real environment: each group's episodes."""
+        return self.track_groups * self.episodes_at(generation)
+
+    def max_tracks(self) -> int:
+        return self.track_groups * self.max_episodes()
 
 
 @dataclass(frozen=True)
@@ -289,9 +304,9 @@ def _check_seed_ranges(sections: dict) -> None:
                f"at most {room('rollouts_eval'):,} (its seed range), got {ro.eval_episodes:,}")
     if cc:
         _check("controller", "generations",
-               cc.generations * cc.max_episodes() <= room("search")
+               cc.generations * cc.max_tracks() <= room("search")
                and cc.generations * cc.dream_episodes <= room("dreams"),
-               f"{cc.generations:,} generations of {cc.max_episodes()} episodes and "
+               f"{cc.generations:,} generations of {cc.max_tracks():,} tracks and "
                f"{cc.dream_episodes} dreams per candidate overrun the search's seed ranges "
                f"({room('search'):,} and {room('dreams'):,} seeds)")
         _check("controller", "eval_episodes", cc.eval_episodes <= room("search_eval"),

@@ -74,6 +74,19 @@ def test_episodes_per_candidate_ramp_linearly_to_the_final_count():
     assert ramp.max_episodes() == 3
 
 
+def test_track_groups_multiply_a_generations_tracks_and_divide_the_population():
+    grouped = configlib.with_overrides(configlib.preset("medium"), [
+        "controller.track_groups=16", "controller.episodes_per_candidate=2"]).controller
+    assert (grouped.tracks_at(0), grouped.max_tracks()) == (32, 32)
+    with pytest.raises(ConfigError, match=r"^controller\.track_groups: must divide the population "
+                       r"\(32\) into equal groups, got 5$"):
+        configlib.with_overrides(configlib.preset("medium"), ["controller.track_groups=5"])
+    with pytest.raises(ConfigError, match=r"^controller\.generations: 1,000 generations of 1,024 "
+                       "tracks"):
+        configlib.with_overrides(configlib.PAPER, ["controller.track_groups=64",
+                                                   "controller.generations=1000"])
+
+
 def test_medium_preset_cuts_search_episodes_and_evaluates_on_100():
     small, medium, paper = (configlib.preset(n) for n in ("small", "medium", "paper"))
     assert (medium.controller.stuck_steps, paper.controller.stuck_steps) == (60, 0)
@@ -148,6 +161,7 @@ OUT_OF_RANGE = {
             "learning_rate": 0.0, "grad_clip": 0.0, "done_weight": 0.0, "checkpoint_every": 0,
             "dropout": 1.0},
     "controller": {"population": 1, "episodes_per_candidate": 0, "generations": 0,
+                   "track_groups": 0,
                    "sigma0": 0.0, "weight_decay": -0.01, "workers": -1, "envs_per_worker": 0,
                    "eval_every": 0, "eval_episodes": 0, "episodes_per_candidate_final": -1,
                    "stuck_steps": -1, "environment": "imagined", "dream_generations": -1,

@@ -108,13 +108,31 @@ def play_jobs(envs: list, policy, jobs: list[Job], observer: Observer | None = N
                 start(slot)
 
 
-def population_jobs(population: int, seeds: list[int], patience: int = 0) -> list[Job]:
-    """Every candidate on every seed (common random numbers across the population)."""
-    return [Job(p, s, patience) for p in range(population) for s in seeds]
+def population_jobs(population: int, seeds: list[int], patience: int = 0,
+                    groups: int = 1) -> list[Job]:
+    """Each candidate on its group's seeds: the candidates split by index into `groups` equal
+    groups, the seeds likewise (common random numbers within a group; one group: every
+    candidate on every seed)."""
+    if population % groups or len(seeds) % groups:
+        raise ValueError(f"{population} candidates and {len(seeds)} seeds do not split into "
+                         f"{groups} equal groups")
+    per_group, seeds_per_group = population // groups, len(seeds) // groups
+    return [Job(p, s, patience) for p in range(population)
+            for s in seeds[p // per_group * seeds_per_group:][:seeds_per_group]]
 
 
 def mean_returns(returns: np.ndarray, population: int) -> np.ndarray:
     return returns.reshape(population, -1).mean(axis=1)
+
+
+def track_fitness(returns: np.ndarray, groups: int) -> np.ndarray:
+    """What ranks the candidates: their returns, less their group's mean where the groups
+    played different tracks (a track's difficulty cancels within its group)."""
+    returns = np.asarray(returns, np.float64)
+    if groups == 1:
+        return returns
+    by_group = returns.reshape(groups, -1)
+    return (by_group - by_group.mean(axis=1, keepdims=True)).reshape(-1)
 
 
 class EpisodeRecorder(Observer):

@@ -72,13 +72,14 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
             started = time.time()
             candidates = search.ask()
             if cc.dreams_at(g):
-                scorer, episode_seeds, patience = dream, _dream_seeds(cfg, g), 0
+                scorer, episode_seeds, patience, groups = dream, _dream_seeds(cfg, g), 0, 1
             else:
-                scorer, episode_seeds, patience = real, _track_seeds(cfg, g), cc.stuck_steps
-            jobs = episodes.population_jobs(len(candidates), episode_seeds, patience)
-            returns = scorer.score(candidates, jobs)
-            stats = search.tell(candidates, episodes.mean_returns(returns, len(candidates)),
-                                time.time() - started)
+                scorer, episode_seeds = real, _track_seeds(cfg, g)
+                patience, groups = cc.stuck_steps, cc.track_groups
+            jobs = episodes.population_jobs(len(candidates), episode_seeds, patience, groups)
+            returns = episodes.mean_returns(scorer.score(candidates, jobs), len(candidates))
+            stats = search.tell(candidates, returns, time.time() - started,
+                                episodes.track_fitness(returns, groups))
             stats.workers = _candidate_workers(jobs, scorer, len(candidates))
             if (g + 1) % cc.eval_every == 0 or g + 1 == cc.generations:
                 mean = search.mean_params()
@@ -108,10 +109,10 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
 
 
 def _track_seeds(cfg: Config, generation: int) -> list[int]:
-    """The generation's tracks, the same for every candidate."""
+    """The generation's tracks, each group's in turn (one group: the same for every
+    candidate)."""
     cc = cfg.controller
-    return seeds.seeds(cfg.seed, "search", generation * cc.max_episodes(),
-                       cc.episodes_at(generation))
+    return seeds.seeds(cfg.seed, "search", generation * cc.max_tracks(), cc.tracks_at(generation))
 
 
 def _dream_seeds(cfg: Config, generation: int) -> list[int]:

@@ -3,7 +3,7 @@ same V and M, each run to the same budget of environment steps.
 
 The runs take turns, one generation at a time, the run with the fewest steps going next, so
 whenever the laboratory stops every run stands at about the same cost. Generation g plays the
-same tracks in every run (the first `episodes_at(g)` of a fixed block of TRACK_STRIDE), and each
+same tracks in every run (the first `tracks_at(g)` of a fixed block of TRACK_STRIDE), and each
 run's distribution mean is watched on the same fixed tracks each time its steps pass a multiple
 of `watch_every`. Steps count the search's own episodes; watching is measurement, counted
 apart. Every run's state is saved after each of its generations, so a stopped laboratory
@@ -25,7 +25,7 @@ from worldmodels.config import ControllerConfig
 from worldmodels.engine import episodes
 from worldmodels.training import cmaes
 
-TRACK_STRIDE = 16  # tracks reserved per generation: settings of up to 16 episodes share them
+TRACK_STRIDE = 16  # tracks reserved per generation: settings of up to 16 tracks share them
 
 
 @dataclass
@@ -58,8 +58,8 @@ class LabRun:
 def generation_tracks(run_seed: int, generation: int, count: int) -> list[int]:
     """Generation `generation`'s tracks, the same for every setting."""
     if count > TRACK_STRIDE:
-        raise ValueError(f"{count} episodes per candidate: the laboratory shares at most "
-                         f"{TRACK_STRIDE} tracks a generation")
+        raise ValueError(f"{count} tracks a generation: the laboratory shares at most "
+                         f"{TRACK_STRIDE}")
     return seeds.seeds(run_seed, "search", generation * TRACK_STRIDE, count)
 
 
@@ -98,12 +98,12 @@ class Laboratory:
         started = time.time()
         g, cc = run.search.generation, run.controller
         candidates = run.search.ask()
-        tracks = generation_tracks(self.run_seed, g, cc.episodes_at(g))
-        jobs = episodes.population_jobs(len(candidates), tracks, cc.stuck_steps)
+        tracks = generation_tracks(self.run_seed, g, cc.tracks_at(g))
+        jobs = episodes.population_jobs(len(candidates), tracks, cc.stuck_steps, cc.track_groups)
         before = self.scorer.steps
-        returns = self.scorer.score(candidates, jobs)
-        stats = run.search.tell(candidates, episodes.mean_returns(returns, len(candidates)),
-                                time.time() - started)
+        returns = episodes.mean_returns(self.scorer.score(candidates, jobs), len(candidates))
+        stats = run.search.tell(candidates, returns, time.time() - started,
+                                episodes.track_fitness(returns, cc.track_groups))
         marks_before = run.steps // self.watch_every
         run.steps += self.scorer.steps - before
         stats.env_steps, stats.episodes = run.steps, cc.episodes_at(g)

@@ -71,9 +71,11 @@ class CMASearch:
         """This generation's candidates [population, dim]."""
         return np.asarray(self.es.ask())
 
-    def tell(self, candidates: np.ndarray, returns: np.ndarray, seconds: float) -> GenerationStats:
-        """Updates the strategy with the candidates' mean returns (an L2 penalty of
-        `weight_decay` subtracted) and appends the generation to the history. A non-finite
+    def tell(self, candidates: np.ndarray, returns: np.ndarray, seconds: float,
+             fitness: np.ndarray | None = None) -> GenerationStats:
+        """Updates the strategy with the candidates' mean returns, or the `fitness` given in
+        their place (e.g. returns centred by track group), an L2 penalty of `weight_decay`
+        subtracted, and appends the generation (its returns) to the history. A non-finite
         return stops the search before the update."""
         returns = np.asarray(returns, np.float64)
         if not np.all(np.isfinite(returns)):
@@ -82,7 +84,8 @@ class CMASearch:
                                      f"return is {returns[bad]}; the state after generation "
                                      f"{self.generation - 1} is kept")
         penalty = self.weight_decay * np.mean(candidates**2, axis=1)
-        self.es.tell(list(candidates), list(-(returns - penalty)))  # cma minimises
+        ranked = returns if fitness is None else np.asarray(fitness, np.float64)
+        self.es.tell(list(candidates), list(-(ranked - penalty)))  # cma minimises
         stats = GenerationStats(self.generation, float(returns.max()), float(returns.mean()),
                                 float(returns.std()), float(returns.min()), float(self.es.sigma),
                                 seconds)

@@ -111,3 +111,19 @@ def test_the_observer_sees_every_start_step_and_end_in_its_slot():
     assert starts == [("start", 0, 0), ("start", 1, 1), ("start", 0, 2)]
     assert ends == [("end", 0, 0, 3, True), ("end", 1, 1, 3, True), ("end", 0, 2, 3, True)]
     assert sum(e[0] == "step" for e in watcher.events) == 9
+
+
+def test_groups_of_candidates_play_their_own_seeds():
+    jobs = episodes.population_jobs(4, [11, 12, 13, 14], 7, groups=2)
+    assert [(j.params_index, j.seed, j.patience) for j in jobs] == [
+        (0, 11, 7), (0, 12, 7), (1, 11, 7), (1, 12, 7),
+        (2, 13, 7), (2, 14, 7), (3, 13, 7), (3, 14, 7)]
+    assert episodes.population_jobs(3, [5]) == [episodes.Job(p, 5) for p in range(3)]
+    with pytest.raises(ValueError, match="^4 candidates and 3 seeds do not split into 2 equal"):
+        episodes.population_jobs(4, [1, 2, 3], groups=2)
+
+
+def test_track_fitness_cancels_each_groups_track():
+    np.testing.assert_array_equal(episodes.track_fitness(np.array([900.0, 700, 300, 500]), 2),
+                                  [100.0, -100, -100, 100])
+    np.testing.assert_array_equal(episodes.track_fitness(np.array([1.0, 2.0]), 1), [1.0, 2.0])

@@ -73,6 +73,14 @@ def test_every_setting_plays_the_same_tracks_in_a_generation(tmp_path):
     assert searches[2][1] == second * 4  # generation 1 of "one": the next block's first track
 
 
+def test_track_groups_play_their_own_tracks_of_the_shared_block(tmp_path):
+    scorer = SphereScorer()
+    pairs = controller(population=4, episodes_per_candidate=1, mirrored=True, track_groups=2)
+    lab(tmp_path, {"pairs": pairs}, budget=400, watch_every=10_000, scorer=scorer).run()
+    first, second = seeds.seeds(0, "search", 0, 2)
+    assert scorer.calls[0] == (4, [first, first, second, second])
+
+
 def test_the_mean_is_watched_at_each_mark_and_at_the_end_on_fixed_tracks(tmp_path):
     scorer = SphereScorer()
     laboratory = lab(tmp_path, {"base": controller(population=6, episodes_per_candidate=1)},
@@ -121,7 +129,7 @@ def test_a_saved_run_under_other_settings_is_refused(tmp_path):
 
 
 def test_more_episodes_than_the_shared_tracks_are_refused():
-    with pytest.raises(ValueError, match="at most 16 tracks"):
+    with pytest.raises(ValueError, match="17 tracks a generation: the laboratory shares at most"):
         search_lab.generation_tracks(0, 3, 17)
 
 

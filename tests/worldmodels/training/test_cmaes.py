@@ -85,6 +85,17 @@ def test_weight_decay_changes_the_ranking():
     assert np.abs(decayed.mean_params()).sum() < np.abs(plain.mean_params()).sum()
 
 
+def test_a_given_fitness_ranks_the_candidates_and_the_history_keeps_their_returns():
+    told_fitness, told_as_returns = CMASearch(5, 0.3, 6, seed=1), CMASearch(5, 0.3, 6, seed=1)
+    candidates = told_fitness.ask()
+    np.testing.assert_array_equal(told_as_returns.ask(), candidates)
+    returns = np.arange(6.0)
+    stats = told_fitness.tell(candidates, returns, 0.0, fitness=-returns)
+    told_as_returns.tell(candidates, -returns, 0.0)
+    np.testing.assert_array_equal(told_fitness.mean_params(), told_as_returns.mean_params())
+    assert (stats.best, stats.mean, stats.worst) == (5.0, 2.5, 0.0)
+
+
 def row(generation, eval_mean, environment="real"):
     return {"generation": generation, "eval_mean": eval_mean, "environment": environment}
 
