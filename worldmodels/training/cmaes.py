@@ -10,6 +10,7 @@ generation, so a resumed search continues exactly as an uninterrupted one.
 from __future__ import annotations
 
 import pickle
+import warnings
 from dataclasses import asdict, dataclass
 
 import cma
@@ -68,8 +69,13 @@ class CMASearch:
         return np.asarray(self.es.mean, np.float64)
 
     def ask(self) -> np.ndarray:
-        """This generation's candidates [population, dim]."""
-        return np.asarray(self.es.ask())
+        """This generation's candidates [population, dim], mirrored ones in adjacent pairs."""
+        with warnings.catch_warnings():
+            # From 300 dimensions cma adapts sigma by two-point adaptation, whose two samples
+            # along the mean's last shift are themselves a mirrored pair; cma counts them apart
+            # from the pairs it mirrors and warns of one pair short, though none is
+            warnings.filterwarnings("ignore", message="fewer mirrors generated")
+            return np.asarray(self.es.ask())
 
     def tell(self, candidates: np.ndarray, returns: np.ndarray, seconds: float,
              fitness: np.ndarray | None = None) -> GenerationStats:

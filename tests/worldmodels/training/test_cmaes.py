@@ -2,6 +2,7 @@
 and the handed-on generation is chosen by one rule."""
 from __future__ import annotations
 
+import cma
 import numpy as np
 import pytest
 
@@ -131,6 +132,23 @@ def test_mirrored_candidates_come_in_pairs_about_the_mean():
     assert not np.allclose(candidates[0], candidates[2])  # each pair its own direction
     with pytest.raises(ValueError, match="even population, got 5"):
         CMASearch(7, 0.3, 5, seed=2, mirrored=True)
+
+
+def test_mirrored_pairs_include_the_step_size_samples_above_300_dimensions(recwarn,
+                                                                         monkeypatch):
+    """From 300 dimensions cma's two-point step-size adaptation injects two samples along the
+    mean's last shift: they are the first pair, and no warning says a pair is missing (cma
+    warns only at its default verbosity, as in a process that resumed a saved search)."""
+    search = run_search(CMASearch(320, 0.05, 8, seed=2, mirrored=True), sphere, 2)
+    monkeypatch.setattr(cma.utilities.utils, "global_verbosity", 1)
+    candidates = search.ask()
+    shift = search.es.mean - search.es.mean_old
+    first = (candidates[0] - search.mean_params()) / np.linalg.norm(shift)
+    np.testing.assert_allclose(np.abs(first @ shift) / np.linalg.norm(shift),
+                               np.linalg.norm(first), rtol=1e-9)  # along the shift
+    np.testing.assert_allclose(candidates[0::2] + candidates[1::2],
+                               np.tile(2 * search.mean_params(), (4, 1)), atol=1e-9)
+    assert not [w for w in recwarn if "mirrors" in str(w.message)]
 
 
 @pytest.mark.parametrize("options", [{"diagonal": True}, {"mirrored": True}])
