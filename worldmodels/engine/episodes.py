@@ -117,8 +117,8 @@ def population_jobs(population: int, seeds: list[int], patience: int = 0,
         raise ValueError(f"{population} candidates and {len(seeds)} seeds do not split into "
                          f"{groups} equal groups")
     per_group, seeds_per_group = population // groups, len(seeds) // groups
-    return [Job(p, s, patience) for p in range(population)
-            for s in seeds[p // per_group * seeds_per_group:][:seeds_per_group]]
+    group_seeds = [seeds[g * seeds_per_group:(g + 1) * seeds_per_group] for g in range(groups)]
+    return [Job(p, s, patience) for p in range(population) for s in group_seeds[p // per_group]]
 
 
 def mean_returns(returns: np.ndarray, population: int) -> np.ndarray:
