@@ -44,7 +44,7 @@ def main() -> int:
     from worldmodels.engine.policies import WorldModel
     from worldmodels.env import car_racing
     from worldmodels.env.factory import make_env
-    from worldmodels.env.games import CAR_RACING_GAME
+    from worldmodels.games import CAR_RACING_GAME
     from worldmodels.export import serving
 
     with tempfile.TemporaryDirectory() as tmp:

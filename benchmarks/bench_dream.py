@@ -28,7 +28,7 @@ def main() -> int:
     from worldmodels.engine import dream, episodes
     from worldmodels.engine.policies import WorldModel
     from worldmodels.env.factory import make_env
-    from worldmodels.env.games import CAR_RACING_GAME
+    from worldmodels.games import CAR_RACING_GAME
     from worldmodels.export import serving
 
     rng = np.random.default_rng(0)

@@ -45,7 +45,7 @@ def model_split(vae, rnn, batch: int, repeats: int = 30) -> dict:
     """Seconds per call of V (preprocess + encode), C and M alone, on `batch` environments."""
     import tensorflow as tf
 
-    from worldmodels.env.games import CAR_RACING_GAME
+    from worldmodels.games import CAR_RACING_GAME
     from worldmodels.models import controller, world_model
 
     rng = np.random.default_rng(0)
@@ -84,7 +84,7 @@ def main() -> int:
     from worldmodels.engine import episodes
     from worldmodels.engine.policies import WorldModel
     from worldmodels.env.factory import make_env
-    from worldmodels.env.games import CAR_RACING_GAME
+    from worldmodels.games import CAR_RACING_GAME
     from worldmodels.export import serving
 
     with tempfile.TemporaryDirectory() as tmp:

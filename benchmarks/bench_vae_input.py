@@ -109,7 +109,7 @@ def main() -> int:
     from worldmodels.engine.episodes import collect_episodes
     from worldmodels.env.explore import Explorer
     from worldmodels.env.factory import make_env
-    from worldmodels.env.games import CAR_RACING_GAME
+    from worldmodels.games import CAR_RACING_GAME
 
     env = make_env(max_steps=args.steps)
     episodes = []

@@ -14,7 +14,8 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC logs each fork of a process using it
 
-from worldmodels import seeds  # noqa: E402  (pure Python, no TensorFlow)
+from worldmodels import config, seeds  # noqa: E402  (pure Python, no TensorFlow)
+from worldmodels.lab import settings as lab_settings  # noqa: E402  (pure Python)
 
 # Beam on this machine: the DirectRunner with one worker process per core.
 DEFAULT_BEAM_ARGS = ["--direct_running_mode=multi_processing",
@@ -66,11 +67,10 @@ def _beam_args(given: list[str], root: str) -> list[str]:
 
 
 def cmd_run(args) -> int:
-    from worldmodels import config as configlib
     from worldmodels import root_lock
     from worldmodels.inspect import metadata
 
-    cfg = configlib.with_overrides(configlib.preset(args.preset), args.set)
+    cfg = config.with_overrides(config.preset(args.preset), args.set)
     if args.vae_kind:
         cfg = cfg.replace(vae={"kind": args.vae_kind})
     if args.seed is not None:
@@ -105,9 +105,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_compile(args) -> int:
-    from worldmodels import config as configlib
-
-    cfg = configlib.with_overrides(configlib.preset(args.preset), args.set)
+    cfg = config.with_overrides(config.preset(args.preset), args.set)
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
         raise UsageError(f"--output {args.output}: {out_dir} is not a writable directory")
@@ -138,6 +136,13 @@ def cmd_report(args) -> int:
     return report.main_report(args)
 
 
+def cmd_lab(args) -> int:
+    _quiet_libraries(args.verbose)
+    from worldmodels.lab import search_cli, temperatures
+
+    return {"search": search_cli, "temperatures": temperatures}[args.lab].main(args)
+
+
 def cmd_play(args) -> int:
     _quiet_libraries(args.verbose)
     from worldmodels.inspect import play
@@ -145,15 +150,20 @@ def cmd_play(args) -> int:
     return play.main_play(args)
 
 
+def _preset_help(default: str) -> str:
+    return f"{' | '.join(config.PRESETS)} (default: {default})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="worldmodels", description="World Models (VAE, MDN-RNN, CMA-ES controller) as a "
-        "TFX pipeline on CarRacing-v3: run it, trace it, look at it, ship the agent.")
+        "TFX pipeline on CarRacing-v3 and DoomTakeCover: run it, trace it, look at it, "
+        "compare settings, ship the agent.")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--verbose", action="store_true", help="TFX and TensorFlow logs too")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole pipeline (local or Beam runner)")
-    run.add_argument("--preset", default="tiny", help="tiny | small | medium | paper (default: tiny)")
+    run.add_argument("--preset", default="tiny", help=_preset_help("tiny"))
     run.add_argument("--root", default="worldmodels_runs",
                      help="artifacts and ML Metadata go here (default: ./worldmodels_runs)")
     run.add_argument("--runner", choices=("local", "beam"), default="local",
@@ -206,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     ply.set_defaults(func=cmd_play)
 
     comp = sub.add_parser("compile", help="compile the pipeline for another orchestrator")
-    comp.add_argument("--preset", default="tiny", help="tiny | small | medium | paper (default: tiny)")
+    comp.add_argument("--preset", default="tiny", help=_preset_help("tiny"))
     comp.add_argument("--target", choices=("kubeflow",), default="kubeflow")
     comp.add_argument("--output", default="pipeline.json", help="the pipeline spec JSON to write")
     comp.add_argument("--image", default="worldmodels:0.1.0",
@@ -217,7 +227,52 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--beam-arg", action="append", default=[], metavar="ARG",
                       help="Beam arguments for the Beam components inside Kubeflow")
     comp.set_defaults(func=cmd_compile)
+    _add_lab(sub)
     return parser
+
+
+def _add_lab(sub) -> None:
+    """`worldmodels lab search` and `worldmodels lab temperatures`: settings compared at
+    equal cost from a finished run's V and M."""
+    lab = sub.add_parser("lab", help="laboratories: settings compared at equal cost over seeds")
+    labs = lab.add_subparsers(dest="lab", required=True)
+    search = labs.add_parser("search", help="ControllerSearch's CMA-ES under several settings, "
+                             "each CMA-ES seed to the same budget of environment steps")
+    search.add_argument("--root", required=True, help="a finished CarRacing run's root")
+    search.add_argument("--preset", default="medium", help=_preset_help("medium"))
+    search.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                        help="a change to every setting")
+    search.add_argument("--setting", action="append", default=[],
+                        help=f"a lever ({', '.join(lab_settings.LEVERS)}), levers joined by + "
+                        "(pop32x1+diagonal), or NAME=SECTION.FIELD=VALUE,... (default: base)")
+    search.add_argument("--cma-seeds", type=int, nargs="+", default=[0, 1])
+    search.add_argument("--budget", type=int, default=2_000_000, help="search steps per run")
+    search.add_argument("--watch-every", type=int, default=250_000,
+                        help="search steps between watches of each run's mean")
+    search.add_argument("--watch-tracks", type=int, default=24,
+                        help="the fixed tracks each mean is watched on")
+    search.add_argument("--held-out", type=int, default=0,
+                        help="at the end, score each run's best-watched and last means on this "
+                        "many held-out tracks (0: not)")
+    search.add_argument("--from", dest="branch_from", default=None, metavar="SETTING@STEPS",
+                        help="start new settings' runs from SETTING's run at its first watch at "
+                        "or past STEPS search steps (same CMA-ES seed)")
+    search.add_argument("--rnn", default=None, help="M's artifact (default: the root's newest)")
+    search.add_argument("--work", default=None, help="default: ROOT/search_lab")
+
+    temps = labs.add_parser("temperatures", help="the paper's temperature table: C searched "
+                            "in M's dream at each temperature, scored in the dream and the game")
+    temps.add_argument("--root", required=True, help="a finished DoomTakeCover run's root")
+    temps.add_argument("--preset", default="doom", help=_preset_help("doom"))
+    temps.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE")
+    temps.add_argument("--temperatures", type=float, nargs="+", default=None,
+                       help="default: the paper's, 0.1 0.5 1.0 1.15 1.3")
+    temps.add_argument("--episodes", type=int, default=100,
+                       help="real episodes per controller")
+    temps.add_argument("--dream-episodes", type=int, default=100,
+                       help="dreams per controller")
+    temps.add_argument("--work", default=None, help="default: ROOT/temperature_table")
+    lab.set_defaults(func=cmd_lab)
 
 
 _DISK_FULL = re.compile(r"No space left on device|File too large|Disk quota exceeded")

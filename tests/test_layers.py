@@ -13,10 +13,10 @@ from components import fingerprint
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Lowest first. `base` is the top level of worldmodels (config, seeds, layout, progress,
-# root_lock, scores): every layer may use it, and it uses nothing else.
+# Lowest first. `base` is the top level of worldmodels (config, games, frames, seeds, layout,
+# progress, root_lock, scores): every layer may use it, and it uses nothing else.
 LAYERS = ("base", "env", "models", "data", "training", "export", "runtime", "engine", "stages",
-          "components", "pipeline", "inspect", "cli")
+          "components", "pipeline", "inspect", "lab", "cli")
 RANK = {name: i for i, name in enumerate(LAYERS)}
 
 
@@ -134,3 +134,11 @@ def test_a_cycle_is_reported():
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle(package_graph({"worldmodels.x": {"pipeline.cli"},
                                 "pipeline.cli": {"worldmodels.y"}})) != []
+
+
+def test_stages_hold_exactly_one_module_per_component():
+    from worldmodels.inspect.metadata import STAGES
+
+    folder = os.path.join(REPO, "worldmodels", "stages")
+    modules = {f[:-3] for f in os.listdir(folder) if f.endswith(".py") and f != "__init__.py"}
+    assert modules == {stage.split(".")[0] for stage in STAGES}

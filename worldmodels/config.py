@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from worldmodels import games
 from worldmodels import seeds as seedlib
 
 
@@ -63,19 +64,14 @@ def _one_of(section: str, obj: Any, name: str, choices: tuple[str, ...]) -> None
            f"must be one of {', '.join(choices)}, got {value!r}")
 
 
-CAR_RACING, TAKE_COVER = "CarRacing-v3", "VizdoomTakeCover-v1"
-GAME_IDS = (CAR_RACING, TAKE_COVER)  # env.games describes each
-SURVIVAL_GAMES = (TAKE_COVER,)  # paying a reward per step survived: dreams need no reward head
-
-
 @dataclass(frozen=True)
 class EnvConfig:
-    env_id: str = CAR_RACING
-    max_steps: int = 1000  # CarRacing-v3 truncates at 1,000; the paper caps TakeCover at 2,100
+    env_id: str = games.CAR_RACING_GAME.env_id
+    max_steps: int = games.CAR_RACING_GAME.max_steps  # each game's preset keeps the paper's cap
 
     def __post_init__(self):
         _check_types("env", self)
-        _one_of("env", self, "env_id", GAME_IDS)
+        _one_of("env", self, "env_id", tuple(games.GAMES))
         _positive("env", self, "max_steps")
 
 
@@ -339,7 +335,7 @@ def from_dict(data: dict) -> Config:
     _check_seed_ranges(kwargs)
     if "controller" in kwargs and "rnn" in kwargs:  # a stage's config may hold only some sections
         environment, rnn = kwargs["controller"].environment, kwargs["rnn"]
-        survival = kwargs.get("env", EnvConfig()).env_id in SURVIVAL_GAMES
+        survival = games.game(kwargs.get("env", EnvConfig()).env_id).survival_reward > 0
         _check("controller", "environment", environment == "real" or rnn.reward_head or survival,
                f"{environment} scores candidates by M's predicted rewards: it needs "
                "rnn.reward_head=true")
@@ -399,7 +395,7 @@ TINY = PAPER.replace(
 # predicts the episode's end; a dreamt step survived is worth 1), scored in the real game.
 DOOM_PAPER = PAPER.replace(
     preset="doom_paper",
-    env={"env_id": TAKE_COVER, "max_steps": 2100},
+    env={"env_id": games.TAKE_COVER_GAME.env_id, "max_steps": games.TAKE_COVER_GAME.max_steps},
     rollouts={"train_episodes": 10_000, "eval_episodes": 200, "min_steps": 101},
     vae={"z_size": 64, "epochs": 10},
     rnn={"hidden_units": 512, "done_head": True, "seq_len": 500, "steps": 4000},

@@ -10,9 +10,10 @@ from __future__ import annotations
 BLOCK = 1_000_000
 EVALUATOR_DEFAULT = 10_000_000  # evaluator.seed's default, and `worldmodels play`'s
 # Offset and size of each range inside a run's block.
+# lab_dreams: dreams a laboratory scores a finished controller in, never a search's.
 RANGES = {"rollouts_train": (0, 500_000), "rollouts_eval": (500_000, 100_000),
-          "dreams": (600_000, 100_000), "search": (700_000, 200_000),
-          "search_eval": (900_000, 100_000)}
+          "dreams": (600_000, 95_000), "lab_dreams": (695_000, 5_000),
+          "search": (700_000, 200_000), "search_eval": (900_000, 100_000)}
 
 
 def seeds(run_seed: int, use: str, start: int, count: int) -> list[int]:

@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pytest
 
-from tests.pipeline.runs import cli, newest_outputs
+from tests.pipeline.runs import newest_outputs
 from tests.worldmodels.env.test_doom import game_processes
 from worldmodels import layout
 from worldmodels.data import rlds
@@ -19,11 +19,8 @@ from worldmodels.inspect import play
 pytestmark = pytest.mark.slow
 
 
-def test_doom_tiny_learns_in_the_dream_and_plays_the_real_game(tmp_path):
-    root = str(tmp_path / "doom")
-    before = game_processes()
-    result = cli("run", "--preset", "doom_tiny", "--root", root)
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_doom_tiny_learns_in_the_dream_and_plays_the_real_game(doom_tiny_root):
+    root, result, before, _ = doom_tiny_root
     assert "over 2 VizdoomTakeCover-v1 episodes" in result.stdout
     out = newest_outputs(root)
 
@@ -52,3 +49,8 @@ def test_doom_tiny_learns_in_the_dream_and_plays_the_real_game(tmp_path):
     returns = play.play(out["Evaluator"]["agent"], 2, evaluation["seeds"][0], max_steps=300)
     assert returns == evaluation["returns"]
     assert game_processes() - before == set()
+
+
+def test_a_run_writes_nothing_into_its_working_directory(doom_tiny_root):
+    _, _, _, cwd = doom_tiny_root
+    assert os.listdir(cwd) == []  # VizDoom's engines write their ini into their own folders

@@ -1,1 +1,2 @@
-"""Episodes on disk: RLDS codecs, tf.data readers, and checks that name a damaged artifact."""
+"""Episodes on disk: RLDS codecs, the shard writer, tf.data readers, and checks that name a
+damaged artifact."""

@@ -17,8 +17,8 @@ from tensorflow_datasets.rlds import rlds_base
 
 from worldmodels.data.episode import Episode
 from worldmodels.env import car_racing
-from worldmodels.env.frames import OBS_SHAPE
-from worldmodels.env.games import game
+from worldmodels.frames import OBS_SHAPE
+from worldmodels.games import game
 
 ROLLOUTS_NAME = "worldmodels_rollouts"
 LATENTS_NAME = "worldmodels_latents"

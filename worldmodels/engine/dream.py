@@ -31,7 +31,7 @@ from worldmodels import layout
 from worldmodels.config import Config
 from worldmodels.data import rlds
 from worldmodels.engine.scorers import Scorer
-from worldmodels.env.games import Game, game
+from worldmodels.games import Game, game
 from worldmodels.export import serving
 from worldmodels.models import controller
 from worldmodels.models.mdnrnn import dropout_mask, sample_mixture

@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from worldmodels.data.episode import Episode
-from worldmodels.env.games import Game
+from worldmodels.games import Game
 
 
 @dataclass(frozen=True)

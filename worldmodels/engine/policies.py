@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from worldmodels.env.games import Game
+from worldmodels.games import Game
 from worldmodels.models import controller, world_model
 
 

@@ -19,7 +19,7 @@ from worldmodels.config import Config
 from worldmodels.engine import episodes
 from worldmodels.engine.policies import WorldModel
 from worldmodels.env.factory import make_env
-from worldmodels.env.games import game
+from worldmodels.games import game
 from worldmodels.export import serving
 from worldmodels.runtime import pools
 

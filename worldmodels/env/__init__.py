@@ -1,2 +1,2 @@
-"""Environments: the factory, CarRacing's frame preprocessing and fast renderer, and the
-exploration policy that collects V's and M's training data."""
+"""Environments built from the games' facts (worldmodels.games): the factory, CarRacing's fast
+renderer, VizDoom's adapter, and the exploration policies that collect V's and M's data."""

@@ -1,23 +1,18 @@
 """CarRacing-v3: its frames, actions and rewards, and the preprocessing of frames for V.
 
 Preprocessing (H's and Z's choice): keep rows 0..83 of the 96x96 frame, dropping the 12-row
-dashboard at the bottom, then area-resize the 84x96 crop to 64x64 (env.frames).
+dashboard at the bottom, then area-resize the 84x96 crop to 64x64 (worldmodels.frames).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from worldmodels.env.frames import FrameSpec
+from worldmodels.games import CAR_RACING_GAME
 
-ENV_ID = "CarRacing-v3"
-FRAME_SHAPE = (96, 96, 3)
-CROP_ROWS = 84  # rows 0..83; rows 84..95 are the dashboard
+ENV_ID, FRAMES, STEP_COST = (CAR_RACING_GAME.env_id, CAR_RACING_GAME.frames,
+                              CAR_RACING_GAME.step_cost)
 ACTION_LOW = np.array([-1.0, 0.0, 0.0], np.float32)
 ACTION_HIGH = np.array([1.0, 1.0, 1.0], np.float32)
-STEP_COST = 0.1  # CarRacing's reward is -0.1 a frame, +1000/N for each of N tiles first visited
-
-
-FRAMES = FrameSpec(FRAME_SHAPE, CROP_ROWS)
 
 
 def preprocess(frames: np.ndarray) -> np.ndarray:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from worldmodels.env.games import Game
+from worldmodels.games import Game
 from worldmodels.models import controller, world_model
 
 
 class Agent(tf.Module):
     """The shipped agent: `initial_state(batch_size)` and `act(obs, state) -> (action, state)`;
-    `act`'s screen shape tells which game it plays (env.games.by_screen)."""
+    `act`'s screen shape tells which game it plays (games.by_screen)."""
 
     def __init__(self, vae, rnn, params: np.ndarray, game: Game):
         super().__init__(name="agent")

@@ -55,6 +55,21 @@ def stage_times(root: str) -> list[tuple[str, float, bool]]:
     return out
 
 
+def newest_inputs(root: str) -> dict[str, str]:
+    """The URIs of the root's newest finished V, M and LatentSeries: what a laboratory
+    starts from."""
+    store = open_store(root)
+    found = {}
+    for name, stage, key in (("vae", "vae_trainer.VAETrainer", "model"),
+                             ("rnn", "rnn_trainer.RNNTrainer", "model"),
+                             ("latents", "latent_transform.LatentTransform", "latents")):
+        runs = finished_executions(store, f"components.{stage}")
+        if not runs:
+            raise ValueError(f"--root {root}: no finished {stage.split('.')[1]} in ML Metadata")
+        found[name] = output_artifacts(store, runs[-1].id)[key].uri
+    return found
+
+
 def value(properties, key: str):
     v = properties[key]
     return getattr(v, v.WhichOneof("value"))

@@ -15,7 +15,7 @@ from worldmodels import layout, seeds
 from worldmodels.engine.episodes import Job, Observer, play_jobs
 from worldmodels.engine.policies import SavedAgentPolicy
 from worldmodels.env.factory import make_env
-from worldmodels.env.games import by_screen
+from worldmodels.games import by_screen
 from worldmodels.export import serving
 from worldmodels.inspect import visuals
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageDraw
 
-from worldmodels.config import CAR_RACING, TAKE_COVER
+from worldmodels.games import CAR_RACING_GAME, TAKE_COVER_GAME
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ class Reference:
 # by `python benchmarks/random_policy.py [--env ID]`: CarRacing-v3 (stock) -31.9, std 5.9,
 # 95% CI of the mean -33.0 .. -30.8; DoomTakeCover 203.0, std 82.9, 95% CI 187.4 .. 218.5.
 REFERENCES = {
-    CAR_RACING: Reference((906.0, 21.0), -31.9, "episode return (CarRacing-v3)"),
-    TAKE_COVER: Reference((1092.0, 556.0), 203.0, "steps survived (DoomTakeCover)"),
+    CAR_RACING_GAME.env_id: Reference((906.0, 21.0), -31.9, "episode return (CarRacing-v3)"),
+    TAKE_COVER_GAME.env_id: Reference((1092.0, 556.0), 203.0, "steps survived (DoomTakeCover)"),
 }
 FIGURE_SIZE = (800, 450)  # pixels of every plot
 CAPTION_HEIGHT = 16  # pixels of the strip under each animation frame
@@ -149,7 +149,7 @@ def learning_curve_figure(history: list[dict]) -> Figure:
     return fig
 
 
-def returns_figure(returns: list[float], env_id: str = CAR_RACING) -> Figure:
+def returns_figure(returns: list[float], env_id: str = CAR_RACING_GAME.env_id) -> Figure:
     """The agent's per-episode returns against the paper's score and a random policy."""
     fig, ax = _figure()
     reference = REFERENCES[env_id]

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from worldmodels.env.frames import OBS_SHAPE, OBS_SIZE, FrameSpec
-from worldmodels.env.games import Game
+from worldmodels.frames import OBS_SHAPE, OBS_SIZE, FrameSpec
+from worldmodels.games import Game
 from worldmodels.models import controller
 
 

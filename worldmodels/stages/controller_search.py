@@ -13,10 +13,10 @@ import tensorflow as tf
 from worldmodels import layout, seeds
 from worldmodels.config import Config, ControllerConfig
 from worldmodels.data import checks
-from worldmodels.engine import episodes
+from worldmodels.engine import episodes, generation
 from worldmodels.engine.dream import dream_scorer
 from worldmodels.engine.scorers import Scorer, real_scorer
-from worldmodels.env.games import game
+from worldmodels.games import game
 from worldmodels.export import serving
 from worldmodels.models import controller
 from worldmodels.progress import Progress
@@ -70,22 +70,15 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
         while search.generation < cc.generations:
             g = search.generation
             started = time.time()
-            candidates = search.ask()
             if cc.dreams_at(g):
                 scorer, episode_seeds, patience, groups = dream, _dream_seeds(cfg, g), 0, 1
             else:
-                scorer, episode_seeds = real, _track_seeds(cfg, g)
+                scorer, episode_seeds = real, generation.track_seeds(cfg.seed, cc, g)
                 patience, groups = cc.stuck_steps, cc.track_groups
-            jobs = episodes.population_jobs(len(candidates), episode_seeds, patience, groups)
-            returns = episodes.mean_returns(scorer.score(candidates, jobs), len(candidates))
-            stats = search.tell(candidates, returns, time.time() - started,
-                                episodes.track_fitness(returns, groups))
-            stats.workers = _candidate_workers(jobs, scorer, len(candidates))
+            stats, jobs = generation.play(search, scorer, episode_seeds, patience, groups)
+            stats.workers = _candidate_workers(jobs, scorer, cc.population)
             if (g + 1) % cc.eval_every == 0 or g + 1 == cc.generations:
-                mean = search.mean_params()
-                returns = real.score(mean[None], eval_jobs)
-                stats.eval_mean, stats.eval_std = float(returns.mean()), float(returns.std())
-                search.evaluated_means[g] = mean
+                generation.evaluate_mean(search, real, eval_jobs)
             stats.environment = "dream" if cc.dreams_at(g) else "real"
             stats.episodes = cc.dream_episodes if cc.dreams_at(g) else cc.episodes_at(g)
             stats.env_steps = env_steps_before + real.steps
@@ -108,17 +101,10 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
             "resumed_from_generation": resumed_from}
 
 
-def _track_seeds(cfg: Config, generation: int) -> list[int]:
-    """The generation's tracks, each group's in turn (one group: the same for every
-    candidate)."""
-    cc = cfg.controller
-    return seeds.seeds(cfg.seed, "search", generation * cc.max_tracks(), cc.tracks_at(generation))
-
-
-def _dream_seeds(cfg: Config, generation: int) -> list[int]:
+def _dream_seeds(cfg: Config, g: int) -> list[int]:
     """The generation's dream seeds (each picks a dream's start and its noise)."""
     cc = cfg.controller
-    return seeds.seeds(cfg.seed, "dreams", generation * cc.dream_episodes, cc.dream_episodes)
+    return seeds.seeds(cfg.seed, "dreams", g * cc.dream_episodes, cc.dream_episodes)
 
 
 def _real_episodes(cc: ControllerConfig, remaining: range, dreamt: list[int]) -> int:

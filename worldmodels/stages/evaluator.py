@@ -13,7 +13,7 @@ from worldmodels.engine import episodes
 from worldmodels.engine.policies import SavedAgentPolicy, WorldModel
 from worldmodels.engine.scorers import real_scorer
 from worldmodels.env.factory import make_env
-from worldmodels.env.games import game
+from worldmodels.games import game
 from worldmodels.export import agent as agentlib
 from worldmodels.export import serving
 

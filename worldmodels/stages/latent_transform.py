@@ -9,10 +9,9 @@ import tensorflow as tf
 
 from worldmodels import layout
 from worldmodels.config import Config
-from worldmodels.data import checks, rlds
+from worldmodels.data import checks, rlds, shards
 from worldmodels.export import serving
-from worldmodels.runtime import pools
-from worldmodels.stages import shards
+from worldmodels.runtime import dask_cluster, pools
 
 ENCODE_BATCH = 256  # frames V encodes at once
 
@@ -36,7 +35,8 @@ def run(cfg: Config, rollouts_dir: str, vae_dir: str, out_dir: str,
     features = rlds.latents_config(cfg.vae.z_size, action_size)
     return shards.write_dataset(out_dir, work_dir, features, parts, fill,
                                 lambda count: pools.make_pool(beam_args, workers=1),
-                                cfg.rollouts.episodes_per_shard, "encode")
+                                dask_cluster.worker_id, cfg.rollouts.episodes_per_shard,
+                                "encode")
 
 
 def _encode(rollouts_dir: str, vae_dir: str, shard: shards.Shard, add) -> None:

@@ -5,13 +5,12 @@ import functools
 
 from worldmodels import seeds
 from worldmodels.config import Config
-from worldmodels.data import rlds
+from worldmodels.data import rlds, shards
 from worldmodels.engine import episodes
 from worldmodels.env.explore import Explorer
 from worldmodels.env.factory import make_env
-from worldmodels.env.games import game
-from worldmodels.runtime import pools
-from worldmodels.stages import shards
+from worldmodels.games import game
+from worldmodels.runtime import dask_cluster, pools
 
 
 def episode_seeds(base_seed: int, split: str, count: int) -> list[int]:
@@ -41,7 +40,7 @@ def run(cfg: Config, out_dir: str, beam_args: list[str] | None = None,
     return shards.write_dataset(
         out_dir, work_dir, rlds.rollouts_config(cfg.env.env_id), parts, collect,
         lambda count: pools.make_pool(beam_args, rc.workers, cfg.env.max_steps * count),
-        rc.episodes_per_shard, "rollouts")
+        dask_cluster.worker_id, rc.episodes_per_shard, "rollouts")
 
 
 def _collect(cfg_json: str, shard: shards.Shard, add) -> None:

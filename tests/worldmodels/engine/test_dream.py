@@ -9,7 +9,7 @@ import tensorflow as tf
 from tests.worldmodels.fakes import write_latents
 from worldmodels.data import rlds
 from worldmodels.engine import dream
-from worldmodels.env.games import CAR_RACING_GAME, TAKE_COVER_GAME
+from worldmodels.games import CAR_RACING_GAME, TAKE_COVER_GAME
 from worldmodels.export import serving
 from worldmodels.export.rnn import save_rnn
 from worldmodels.models import controller

@@ -10,7 +10,7 @@ from worldmodels.engine.policies import WorldModel
 from worldmodels.env import car_racing
 from worldmodels.env.explore import Explorer
 from worldmodels.env.factory import make_env
-from worldmodels.env.games import CAR_RACING_GAME
+from worldmodels.games import CAR_RACING_GAME
 from worldmodels.export import serving
 from worldmodels.models import controller
 

@@ -9,7 +9,7 @@ from worldmodels.engine.policies import WorldModel
 from worldmodels.engine.scorers import RealScorer
 from worldmodels.env import car_racing
 from worldmodels.env.factory import make_env
-from worldmodels.env.games import CAR_RACING_GAME
+from worldmodels.games import CAR_RACING_GAME
 from worldmodels.export import serving
 from worldmodels.runtime import pools
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from worldmodels.engine.episodes import Job
 from worldmodels.engine.policies import SavedAgentPolicy, WorldModel
-from worldmodels.env.games import CAR_RACING_GAME
+from worldmodels.games import CAR_RACING_GAME
 from worldmodels.export import agent, serving
 
 

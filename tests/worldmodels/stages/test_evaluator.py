@@ -9,7 +9,7 @@ import pytest
 from worldmodels import config as configlib
 from worldmodels import seeds
 from worldmodels.engine.policies import WorldModel
-from worldmodels.env.games import CAR_RACING_GAME
+from worldmodels.games import CAR_RACING_GAME
 from worldmodels.export import agent, serving
 from worldmodels.stages import evaluator
 

@@ -1,11 +1,13 @@
-"""Searches compared at equal cost: ControllerSearch's CMA-ES under several settings, from the
-same V and M, each run to the same budget of environment steps.
+"""The search laboratory: ControllerSearch's CMA-ES under several settings, from the same V and
+M, each run to the same budget of environment steps.
 
-The runs take turns, one generation at a time, the run with the fewest steps going next, so
-whenever the laboratory stops every run stands at about the same cost. Generation g plays the
-same tracks in every run (the first `tracks_at(g)` of a fixed block of TRACK_STRIDE), and each
-run's distribution mean is watched on the same fixed tracks each time its steps pass a multiple
-of `watch_every`. Steps count the search's own episodes; watching is measurement, counted
+Each generation is the search's own (engine.generation.play) and the mean a run would hand on
+is chosen by the search's own rule (training.cmaes.handed_on). The runs take turns, one
+generation at a time, the run with the fewest steps going next, so whenever the laboratory
+stops every run stands at about the same cost. Generation g plays the same tracks in every run
+(the search's track layout with one stride, TRACK_STRIDE, for all settings), and each run's
+distribution mean is watched on the same fixed tracks each time its steps pass a multiple of
+`watch_every`. Steps count the search's own episodes; watching is measurement, counted
 apart. Every run's state is saved after each of its generations, so a stopped laboratory
 resumes where it was, and kept at each watch as a snapshot, so a late-phase lever can branch
 off a run where it stood (`branch`) instead of searching again from the start.
@@ -22,7 +24,7 @@ import numpy as np
 
 from worldmodels import atomic, seeds
 from worldmodels.config import ControllerConfig
-from worldmodels.engine import episodes
+from worldmodels.engine import episodes, generation
 from worldmodels.training import cmaes
 
 TRACK_STRIDE = 16  # tracks reserved per generation: settings of up to 16 tracks share them
@@ -53,14 +55,6 @@ class LabRun:
     @property
     def name(self) -> str:
         return f"{self.setting}-seed{self.cma_seed}"
-
-
-def generation_tracks(run_seed: int, generation: int, count: int) -> list[int]:
-    """Generation `generation`'s tracks, the same for every setting."""
-    if count > TRACK_STRIDE:
-        raise ValueError(f"{count} tracks a generation: the laboratory shares at most "
-                         f"{TRACK_STRIDE}")
-    return seeds.seeds(run_seed, "search", generation * TRACK_STRIDE, count)
 
 
 def watch_tracks(run_seed: int, count: int) -> list[int]:
@@ -96,17 +90,14 @@ class Laboratory:
         """One generation of `run`, its mean watched at each `watch_every` mark it passes,
         then its state saved."""
         started = time.time()
-        g, cc = run.search.generation, run.controller
-        candidates = run.search.ask()
-        tracks = generation_tracks(self.run_seed, g, cc.tracks_at(g))
-        jobs = episodes.population_jobs(len(candidates), tracks, cc.stuck_steps, cc.track_groups)
+        cc = run.controller
+        tracks = generation.track_seeds(self.run_seed, cc, run.search.generation, TRACK_STRIDE)
         before = self.scorer.steps
-        returns = episodes.mean_returns(self.scorer.score(candidates, jobs), len(candidates))
-        stats = run.search.tell(candidates, returns, time.time() - started,
-                                episodes.track_fitness(returns, cc.track_groups))
+        stats, _ = generation.play(run.search, self.scorer, tracks, cc.stuck_steps,
+                                   cc.track_groups)
         marks_before = run.steps // self.watch_every
         run.steps += self.scorer.steps - before
-        stats.env_steps, stats.episodes = run.steps, cc.episodes_at(g)
+        stats.env_steps, stats.episodes = run.steps, cc.episodes_at(stats.generation)
         watched = run.steps // self.watch_every > marks_before or run.steps >= self.budget
         if watched:
             self.watch(run)
@@ -116,15 +107,12 @@ class Laboratory:
             atomic.write_pickle(run, snapshot_path(self.state_dir, run.name, run.steps))
 
     def watch(self, run: LabRun) -> None:
-        mean = run.search.mean_params()
         before = self.scorer.steps
-        returns = self.scorer.score(mean[None], self.watch_jobs)
+        generation.evaluate_mean(run.search, self.scorer, self.watch_jobs)
         run.watch_steps += self.scorer.steps - before
-        run.watches.append(Watch(run.steps, run.search.generation, float(returns.mean()),
-                                 float(returns.std()), mean))
         stats = run.search.history[-1]
-        stats.eval_mean, stats.eval_std = run.watches[-1].mean, run.watches[-1].std
-        run.search.evaluated_means[stats.generation] = mean
+        run.watches.append(Watch(run.steps, run.search.generation, stats.eval_mean,
+                                 stats.eval_std, run.search.evaluated_means[stats.generation]))
 
     def held_out(self, params: np.ndarray, count: int) -> np.ndarray:
         """`params`' returns on `count` held-out tracks (their steps not charged to any run)."""
@@ -219,5 +207,8 @@ def watched_at(run: LabRun, steps: int) -> Watch | None:
 
 
 def best_watch(run: LabRun) -> Watch | None:
-    """The mean ControllerSearch would hand on: the best watched (the latest of equals)."""
-    return max(reversed(run.watches), key=lambda w: w.mean) if run.watches else None
+    """The watch of the mean ControllerSearch would hand on (training.cmaes.handed_on)."""
+    if not run.watches:
+        return None
+    chosen = cmaes.handed_on(cmaes.history_rows(run.search))["generation"]
+    return next(w for w in run.watches if w.generation == chosen + 1)

@@ -1,5 +1,5 @@
 """The search laboratory: runs take turns at equal cost, share each generation's tracks, are
-watched at every mark, and resume exactly."""
+watched at every mark, hand on by the search's own rule, and resume exactly."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,8 @@ import pytest
 
 from worldmodels import seeds
 from worldmodels.config import ControllerConfig
-from worldmodels.stages import search_lab
+from worldmodels.engine import generation
+from worldmodels.lab import search as search_lab
 
 STEPS_PER_EPISODE = 100
 
@@ -129,8 +130,9 @@ def test_a_saved_run_under_other_settings_is_refused(tmp_path):
 
 
 def test_more_episodes_than_the_shared_tracks_are_refused():
-    with pytest.raises(ValueError, match="17 tracks a generation: the laboratory shares at most"):
-        search_lab.generation_tracks(0, 3, 17)
+    with pytest.raises(ValueError, match="17 tracks a generation: at most 16 are shared"):
+        generation.track_seeds(0, controller(episodes_per_candidate=17), 3,
+                               search_lab.TRACK_STRIDE)
 
 
 def test_held_out_tracks_are_neither_searched_nor_watched(tmp_path):

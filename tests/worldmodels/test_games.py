@@ -1,17 +1,20 @@
-"""The games: each described once, the config's list of them in step, each known by its
-screen."""
+"""The games: each described once, the config checking against that description, each known
+by its screen."""
 from __future__ import annotations
 
 import pytest
 
 from worldmodels import config as configlib
 from worldmodels.env import car_racing, doom
-from worldmodels.env.games import GAMES, by_screen, game
+from worldmodels.games import GAMES, by_screen, game
 
 
-def test_the_config_names_the_games_env_games_describes():
-    assert set(GAMES) == set(configlib.GAME_IDS)
-    assert {g.env_id for g in GAMES.values() if g.survival_reward} == set(configlib.SURVIVAL_GAMES)
+def test_the_presets_take_each_games_id_and_episode_cap_from_its_description():
+    assert set(GAMES) == {car_racing.ENV_ID, doom.ENV_ID}
+    for preset in configlib.PRESETS.values():
+        described = game(preset.env.env_id)
+        assert preset.env.max_steps <= described.max_steps
+    assert (configlib.PAPER.env.max_steps, configlib.DOOM_PAPER.env.max_steps) == (1000, 2100)
 
 
 def test_each_game_is_known_by_its_screen():

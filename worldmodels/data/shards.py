@@ -17,7 +17,6 @@ import tensorflow as tf
 
 from worldmodels.data import rlds
 from worldmodels.progress import Progress
-from worldmodels.runtime import dask_cluster
 
 
 @dataclass(frozen=True)
@@ -37,16 +36,17 @@ Fill = Callable[[Shard, Callable[[dict], None]], None]  # (shard, add(example)) 
 
 
 def write_dataset(out_dir: str, work_dir: str | None, features, shards: list[Shard], fill: Fill,
-                  make_pool: Callable[[int], object], episodes_per_file: int,
-                  label: str) -> dict:
+                  make_pool: Callable[[int], object], worker_id: Callable[[], str],
+                  episodes_per_file: int, label: str) -> dict:
     """Writes every shard not yet done with `fill` (a picklable function run on the workers
     of `make_pool(episodes to write)`, calling add(example) once per episode) and joins all
     of them into `out_dir`. Returns the dataset's episode and step counts and `worker_ids`,
-    the worker of each shard."""
+    the worker of each shard, as `worker_id()` (picklable) named it there."""
     shards_dir = os.path.join(work_dir, "parts") if work_dir else os.path.join(out_dir, "_parts")
     todo = [s for s in shards if not rlds.part_done(s.directory(shards_dir))]
     total = sum(s.count for s in shards)
-    write = functools.partial(_write_shard, fill, features, shards_dir, episodes_per_file)
+    write = functools.partial(_write_shard, fill, features, shards_dir, episodes_per_file,
+                              worker_id)
     with make_pool(sum(s.count for s in todo)) as pool, Progress(label, total, "episode") as bar:
         bar.update(total - sum(s.count for s in todo))
         pool.map(write, todo, on_result=lambda shard: bar.update(shard.count))
@@ -60,12 +60,12 @@ def write_dataset(out_dir: str, work_dir: str | None, features, shards: list[Sha
 
 
 def _write_shard(fill: Fill, features, shards_dir: str, episodes_per_file: int,
-                 shard: Shard) -> Shard:
+                 worker_id: Callable[[], str], shard: Shard) -> Shard:
     """One shard as a dataset of its own (a worker's task), marked done when complete."""
     directory = shard.directory(shards_dir)
     if tf.io.gfile.exists(directory):
         tf.io.gfile.rmtree(directory)
     with rlds.DatasetWriter(directory, features, [shard.split], episodes_per_file) as writer:
         fill(shard, lambda example: writer.add(shard.split, [example]))
-    rlds.mark_part_done(directory, dask_cluster.worker_id())
+    rlds.mark_part_done(directory, worker_id())
     return shard

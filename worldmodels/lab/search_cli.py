@@ -1,76 +1,36 @@
-"""The search laboratory: ControllerSearch's CMA-ES under several settings, from one finished
-run's V and M, each setting under each CMA-ES seed run to the same budget of environment
-steps, on the same tracks per generation, its mean watched on the same fixed tracks every
---watch-every steps (worldmodels.stages.search_lab). Prints the watched means at each mark
-and plots them against environment steps. Resumable: a rerun with the same --work continues.
+"""`worldmodels lab search`: ControllerSearch's CMA-ES under several settings, from one
+finished run's V and M, each setting under each CMA-ES seed run to the same budget of
+environment steps, on the same tracks per generation, its mean watched on the same fixed
+tracks every --watch-every steps (lab.search). Prints the watched means at each mark and
+plots them against environment steps. Resumable: a rerun with the same --work continues.
 
-    .venv/bin/python benchmarks/search_lab.py --root ROOT [--preset medium]
+    worldmodels lab search --root ROOT [--preset medium]
         [--setting base --setting diagonal --setting 'mine=controller.sigma0=0.2,...']
         [--cma-seeds 0 1] [--budget 2000000] [--watch-every 250000] [--watch-tracks 24]
         [--from SETTING@STEPS]
 
-A setting is a lever's name from LEVERS, levers joined by + (pop32x1+diagonal), or
+A setting is a lever's name from lab.settings.LEVERS, levers joined by + (pop32x1+diagonal), or
 NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE]. With --from, settings not yet run start where
 SETTING's run under the same seed stood at its first watch at or past STEPS (a snapshot in the
 work directory), for levers of the late search; the budget still counts from step 0.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
-import sys
 import time
 
 import numpy as np
-from common import newest_inputs
 
-from worldmodels.stages import search_lab
-
-# Each lever sets one thing outright, so its meaning does not depend on the preset ("base" is
-# the preset as it is). Population and episodes trade against each other at equal steps per
-# generation (16 x 2 = 32 x 1).
-LEVERS = {
-    "base": [],
-    "pop16x2": ["controller.population=16", "controller.episodes_per_candidate=2"],
-    "pop16x1": ["controller.population=16", "controller.episodes_per_candidate=1"],
-    "pop32x1": ["controller.population=32", "controller.episodes_per_candidate=1"],
-    "pop64x1": ["controller.population=64", "controller.episodes_per_candidate=1"],
-    "diagonal": ["controller.cma_diagonal=true"],
-    "mirrored": ["controller.mirrored=true"],
-    "groups4": ["controller.track_groups=4"],
-    "groups8": ["controller.track_groups=8"],
-    "groups16": ["controller.track_groups=16"],  # with pop32x1+mirrored: a track per pair
-    "sigma0.025": ["controller.sigma0=0.025"],
-    "sigma0.05": ["controller.sigma0=0.05"],
-    "sigma0.1": ["controller.sigma0=0.1"],
-    "sigma0.2": ["controller.sigma0=0.2"],
-    "no_decay": ["controller.weight_decay=0"],
-    "stuck20": ["controller.stuck_steps=20"],
-    "no_stuck": ["controller.stuck_steps=0"],
-}
-
-
-def parse_setting(text: str) -> tuple[str, list[str]]:
-    """'diagonal' -> LEVERS['diagonal']; 'pop32x1+diagonal' -> both levers' changes;
-    'name=a.b=1,c.d=2' -> ('name', ['a.b=1', 'c.d=2'])."""
-    levers = text.split("+")
-    if all(lever in LEVERS for lever in levers):
-        return text, [change for lever in levers for change in LEVERS[lever]]
-    name, sep, sets = text.partition("=")
-    if not sep or not name or not sets:
-        raise SystemExit(f"--setting {text}: a lever ({', '.join(LEVERS)}), levers joined by "
-                         "+, or NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE]")
-    return name, sets.split(",")
-
-
-def parse_from(text: str) -> tuple[str, int]:
-    """'p32s05@1000000' -> ('p32s05', 1000000)."""
-    setting, _, steps = text.rpartition("@")
-    if not setting or not steps.isdigit():
-        raise SystemExit(f"--from {text}: SETTING@STEPS, e.g. base@1000000")
-    return setting, int(steps)
+from worldmodels import config, layout
+from worldmodels.engine.scorers import real_scorer
+from worldmodels.games import game
+from worldmodels.export import serving
+from worldmodels.inspect.metadata import newest_inputs
+from worldmodels.lab import search as search_lab
+from worldmodels.lab import settings
+from worldmodels.models import controller
 
 
 def marks(budget: int, every: int) -> list[int]:
@@ -78,7 +38,7 @@ def marks(budget: int, every: int) -> list[int]:
 
 
 def steps_label(steps: int) -> str:
-    return f"{steps / 1e6:.2f}M" if steps >= 100_000 else f"{steps:,}"
+    return f"{steps / 1e6:.2f}M" if steps >= 1e5 else f"{steps:,}"  # 0.10M and up
 
 
 def print_table(runs, budget: int, every: int, watch_tracks: int) -> None:
@@ -176,48 +136,18 @@ def results_json(runs) -> list[dict]:
                           "std": w.std} for w in r.watches]} for r in runs]
 
 
-def main() -> int:
-    from worldmodels import config, layout
-    from worldmodels.engine.scorers import real_scorer
-    from worldmodels.env.games import game
-    from worldmodels.export import serving
-    from worldmodels.models import controller
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--root", required=True, help="a finished CarRacing run's root")
-    parser.add_argument("--preset", default="medium")
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                        help="a change to every setting")
-    parser.add_argument("--setting", action="append", default=[],
-                        help=f"a lever ({', '.join(LEVERS)}), levers joined by + "
-                        "(pop32x1+diagonal), or NAME=SECTION.FIELD=VALUE,...")
-    parser.add_argument("--cma-seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--budget", type=int, default=2_000_000, help="search steps per run")
-    parser.add_argument("--watch-every", type=int, default=250_000)
-    parser.add_argument("--watch-tracks", type=int, default=24)
-    parser.add_argument("--held-out", type=int, default=0,
-                        help="at the end, score each run's best-watched and last means on this "
-                        "many held-out tracks (0: not)")
-    parser.add_argument("--from", dest="branch_from", default=None, metavar="SETTING@STEPS",
-                        help="start new settings' runs from SETTING's run at its first watch at "
-                        "or past STEPS search steps (same CMA-ES seed)")
-    parser.add_argument("--rnn", default=None, help="M's artifact (default: the root's newest)")
-    parser.add_argument("--work", default=None, help="default: ROOT/search_lab")
-    args = parser.parse_args()
+def main(args) -> int:
     for flag, value in (("--budget", args.budget), ("--watch-every", args.watch_every),
                         ("--watch-tracks", args.watch_tracks)):
         if value <= 0:
-            raise SystemExit(f"{flag}: must be > 0, got {value}")
+            raise ValueError(f"{flag}: must be > 0, got {value}")
     if args.held_out < 0:
-        raise SystemExit(f"--held-out: must be >= 0, got {args.held_out}")
-    settings = dict(parse_setting(s) for s in (args.setting or ["base"]))
-    branch_from = parse_from(args.branch_from) if args.branch_from else None
-    try:
-        base = config.with_overrides(config.preset(args.preset), args.set)
-        controllers = {name: config.with_overrides(base, sets).controller
-                       for name, sets in settings.items()}
-    except config.ConfigError as e:
-        raise SystemExit(str(e))
+        raise ValueError(f"--held-out: must be >= 0, got {args.held_out}")
+    named = dict(settings.parse_setting(s) for s in (args.setting or ["base"]))
+    branch_from = settings.parse_from(args.branch_from) if args.branch_from else None
+    base = config.with_overrides(config.preset(args.preset), args.set)
+    controllers = {name: config.with_overrides(base, sets).controller
+                   for name, sets in named.items()}
     inputs = newest_inputs(args.root)
     rnn_dir = args.rnn or inputs["rnn"]
     work = args.work or os.path.join(args.root, "search_lab")
@@ -226,11 +156,8 @@ def main() -> int:
     rnn_model = serving.load(os.path.join(rnn_dir, layout.SERVING_DIR))
     dim = controller.parameter_count(int(vae_model.z_size), int(rnn_model.hidden_units),
                                      game(base.env.env_id).action_size)
-    try:
-        runs = [search_lab.load_or_start(work, name, seed, cc, dim, branch_from)
-                for name, cc in controllers.items() for seed in args.cma_seeds]
-    except ValueError as e:
-        raise SystemExit(str(e))
+    runs = [search_lab.load_or_start(work, name, seed, cc, dim, branch_from)
+            for name, cc in controllers.items() for seed in args.cma_seeds]
     print(f"search laboratory: {len(runs)} runs to {args.budget:,} steps each, V {inputs['vae']}, "
           f"M {rnn_dir}, states in {work}", flush=True)
     for run in runs:
@@ -264,6 +191,3 @@ def main() -> int:
           f"{os.path.join(work, 'results.json')}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,23 +1,23 @@
-"""benchmarks/search_lab.py on a finished tiny run: every setting under every CMA-ES seed runs
-to the budget on real CarRacing episodes, the table, the curves and the held-out scores of
-each run's picks come out, and a rerun resumes with nothing left to do."""
+"""`worldmodels lab` on finished tiny runs. The search laboratory: every setting under every
+CMA-ES seed runs to the budget on real CarRacing episodes, the table, the curves and the
+held-out scores of each run's picks come out, and a rerun resumes with nothing left to do.
+The temperature table: a dream-only search per temperature from a doom_tiny run's V and M,
+each controller scored in dreams and in the real game."""
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
-from tests.pipeline.runs import REPO
+from tests.pipeline.runs import cli
 
 pytestmark = pytest.mark.slow
 
 
 def lab(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "search_lab.py"),
-                           *args], cwd=REPO, capture_output=True, text=True, timeout=900)
+    return cli("lab", "search", *args)
 
 
 def test_the_laboratory_runs_each_setting_and_seed_to_the_budget_and_resumes(tiny_root,
@@ -66,8 +66,9 @@ def test_a_bad_setting_is_named_in_one_line(tiny_root, tmp_path):
     result = lab("--root", root, "--preset", "tiny", "--setting", "odd=controller.mirrored=true,"
                  "controller.population=5", "--work", str(tmp_path))
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1] == (
-        "controller.population: mirrored sampling needs an even population, got 5")
+    assert result.stderr.strip().splitlines()[-1] == ("worldmodels: error: controller.population: "
+                                                      "mirrored sampling needs an even population, "
+                                                      "got 5")
 
 
 def test_a_setting_branches_off_another_runs_snapshot(tiny_root, tmp_path):
@@ -90,5 +91,32 @@ def test_a_setting_branches_off_another_runs_snapshot(tiny_root, tmp_path):
     bad = lab(*common, "--setting", "wide=controller.sigma0=0.3", "--from", "base@320")
     assert bad.returncode != 0
     assert bad.stderr.strip().splitlines()[-1] == (
-        "setting 'wide' changes sigma0: set when the CMA-ES starts, so it cannot branch off "
-        "base-seed0")
+        "worldmodels: error: setting 'wide' changes sigma0: set when the CMA-ES starts, so it "
+        "cannot branch off base-seed0")
+
+
+def test_the_temperature_table_searches_and_scores_each_temperature(doom_tiny_root, tmp_path):
+    root = doom_tiny_root[0]
+    work = str(tmp_path / "temperatures")
+    args = ["--root", root, "--preset", "doom_tiny", "--temperatures", "0.5", "1.15",
+            "--episodes", "2", "--dream-episodes", "3", "--work", work]
+    first = cli("lab", "temperatures", *args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    with open(os.path.join(work, "results.json")) as f:
+        results = json.load(f)
+    assert sorted(results) == ["0.5", "1.15"]
+    for row in results.values():
+        assert row["generations"] == 3 and len(row["dream"]) == 3 and len(row["real"]) == 2
+        assert min(row["real"]) > 0 and row["real_steps"] > 0
+    rows = [line.split() for line in first.stdout.splitlines() if line.split()[:1] in
+            (["0.50"], ["1.15"])]
+    assert [r[0] for r in rows] == ["0.50", "1.15"]
+    assert rows[1][-4:-1] == ["918", "/", "1092"]  # the paper's dream / real beside ours
+    again = cli("lab", "temperatures", *args)
+    assert again.returncode == 0, again.stderr[-3000:]
+    with open(os.path.join(work, "results.json")) as f:
+        assert json.load(f) == results  # measured once
+    bad = cli("lab", "temperatures", "--root", root, "--preset", "tiny", "--work", work)
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "worldmodels: error: --preset tiny: the table searches in M's dream; "
+        "controller.environment is 'real'")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from worldmodels.env import car_racing, doom
-from worldmodels.env.frames import OBS_SIZE, area_resize_block, area_resize_matrix
+from worldmodels.frames import OBS_SIZE, area_resize_block, area_resize_matrix
 
 SPECS = [car_racing.FRAMES, doom.FRAMES]
 
