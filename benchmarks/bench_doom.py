@@ -22,13 +22,10 @@ import numpy as np
 
 def adapter_vs_raw(steps: int) -> tuple[float, float]:
     """(raw steps/s, adapter steps/s) over `steps` steps each."""
-    import gymnasium as gym
-    import vizdoom.gymnasium_wrapper  # noqa: F401
-
     from worldmodels.env import doom
     from worldmodels.env.factory import make_env
 
-    raw = gym.make(doom.ENV_ID, screen_resolution=doom.RESOLUTION)
+    raw = doom.raw_env()  # VizDoom's own environment, started in its own folder
     ours = make_env(doom.ENV_ID, max_steps=10**9)
     seconds = {"raw": 0.0, "ours": 0.0}
     rng = np.random.default_rng(0)
