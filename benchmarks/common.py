@@ -1,5 +1,5 @@
 """Shared by the benchmarks: untrained V and M SavedModels (speed does not depend on the
-weights), a finished run's newest artifacts, and a plain table printer."""
+weights), one TensorFlow thread as in a worker, and a plain table printer."""
 from __future__ import annotations
 
 import os
@@ -40,19 +40,3 @@ def table(title: str, rows: list[tuple[str, float]], unit: str, ratio_name: str,
     verdict = "meets" if ratio >= floor else "BELOW"
     print(f"  {ratio_name}: {ratio:.2f} ({verdict} the floor of {floor})")
     return ratio >= floor
-
-
-def newest_inputs(root: str) -> dict[str, str]:
-    """The URIs of the newest finished V, M and LatentSeries in the root's ML Metadata."""
-    from worldmodels.inspect import metadata
-
-    store = metadata.open_store(root)
-    found = {}
-    for name, stage, key in (("vae", "vae_trainer.VAETrainer", "model"),
-                             ("rnn", "rnn_trainer.RNNTrainer", "model"),
-                             ("latents", "latent_transform.LatentTransform", "latents")):
-        runs = metadata.finished_executions(store, f"components.{stage}")
-        if not runs:
-            raise SystemExit(f"--root {root}: no finished {stage.split('.')[1]} in ML Metadata")
-        found[name] = metadata.output_artifacts(store, runs[-1].id)[key].uri
-    return found

@@ -25,7 +25,7 @@ import numpy as np
 def episode(env_id: str, seed: int) -> tuple[float, int]:
     """(return, steps) of one episode of uniformly random actions on seed `seed`."""
     from worldmodels.env.factory import make_env
-    from worldmodels.env.games import game
+    from worldmodels.games import game
 
     env = make_env(env_id, game(env_id).max_steps, fast=False)
     env.reset(seed=seed)
@@ -36,14 +36,6 @@ def episode(env_id: str, seed: int) -> tuple[float, int]:
         total, steps, done = total + float(reward), steps + 1, terminated or truncated
     env.close()
     return total, steps
-
-
-def mean_confidence_interval(x: np.ndarray, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap of the mean, seeded so the printout is reproducible."""
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(2000, len(x)))].mean(axis=1)
-    tail = (1.0 - level) / 2.0 * 100.0
-    return float(np.percentile(means, tail)), float(np.percentile(means, 100.0 - tail))
 
 
 def main() -> int:
@@ -64,7 +56,7 @@ def main() -> int:
     returns = np.array([r for r, _ in results])
     steps = sum(s for _, s in results)
     s = scores.summarize(returns)
-    low, high = mean_confidence_interval(returns)
+    low, high = scores.mean_confidence_interval(returns)
     print(f"random actions, {args.env}, {args.episodes} episodes (seeds {track_seeds[0]}.."
           f"{track_seeds[-1]}), {steps:,} steps in {seconds:.0f} s on {args.workers} worker(s)")
     print(f"  mean   {s['mean']:8.1f}  (95% CI {low:.1f} .. {high:.1f})")

@@ -1,4 +1,5 @@
-"""Return summaries: IQM on hand-made sets and a bootstrap interval that brackets it."""
+"""Return summaries: IQM on hand-made sets, bootstrap intervals that bracket it and equal the
+bootstrap computed by hand."""
 from __future__ import annotations
 
 import numpy as np
@@ -27,3 +28,35 @@ def test_summary_fields_and_a_deterministic_interval():
 def test_constant_returns_have_a_zero_width_interval():
     summary = scores.summarize([900.0] * 20)
     assert summary["iqm"] == summary["iqm_ci_low"] == summary["iqm_ci_high"] == 900.0
+
+
+def test_a_constant_sample_has_a_zero_width_interval_at_its_value():
+    assert scores.bootstrap_interval([3.5] * 7, lambda rows: rows.max(axis=1)) == (3.5, 3.5)
+    assert scores.mean_confidence_interval([-2.0] * 10) == (-2.0, -2.0)
+
+
+def test_a_two_point_sample_spans_its_extremes_and_centres_on_its_mean():
+    # resampled means are 0, 0.5 or 1 with probability 1/4, 1/2, 1/4
+    assert scores.mean_confidence_interval([0.0, 1.0]) == (0.0, 1.0)
+    assert scores.mean_confidence_interval([0.0, 1.0], level=0.2) == (0.5, 0.5)
+
+
+def test_the_interval_is_the_seeded_percentile_bootstrap_computed_by_hand():
+    x = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    rng = np.random.default_rng(7)
+    resamples = x[rng.integers(0, 5, size=(2000, 5))]
+    medians = np.median(resamples, axis=1)
+    expected = (np.percentile(medians, 5.0), np.percentile(medians, 95.0))
+    assert scores.bootstrap_interval(x, lambda rows: np.median(rows, axis=1), 0.9, 7) == expected
+    means = resamples.mean(axis=1)
+    assert scores.mean_confidence_interval(x, 0.9, 7) == (np.percentile(means, 5.0),
+                                                          np.percentile(means, 95.0))
+
+
+def test_the_iqm_interval_keeps_its_draws():
+    # the Evaluator's numbers: the IQM of each sorted resample, the middle half (2 of 5 cut)
+    x = np.array([1.0, 2.0, 3.0, 10.0, 4.0])
+    resamples = np.sort(x[np.random.default_rng(3).integers(0, 5, size=(2000, 5))], axis=1)
+    iqms = resamples[:, 1:4].mean(axis=1)
+    assert scores.iqm_confidence_interval(x, seed=3) == (np.percentile(iqms, 2.5),
+                                                         np.percentile(iqms, 97.5))
