@@ -107,11 +107,9 @@ def _game_dir() -> str:
     """A new directory for a game's engine, announced to the reaper before it exists, so
     before any engine starts in it: a kill at any moment of a start, even between the
     engine's spawn and the end of `_start`, leaves neither engine nor directory behind."""
-    reaper = _reaper()
     directory = os.path.join(os.path.realpath(tempfile.gettempdir()),
                              f"worldmodels-vizdoom-{secrets.token_hex(8)}")
-    reaper.write(directory + "\n")
-    reaper.flush()
+    os.write(_reaper(), (directory + "\n").encode())
     os.mkdir(directory, 0o700)
     return directory
 
@@ -147,10 +145,10 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 for directory in dirs:
     shutil.rmtree(directory, ignore_errors=True)
 """
-_reaper_pipe = None  # the write end of the reaper's stdin
+_reaper_pipe = None  # the write end of the reaper's stdin: a bare descriptor, open for life
 
 
-def _reaper():
+def _reaper() -> int:
     """A small process that reads game directories until this process's end closes its
     stdin, then kills the engines working in them and removes them: games this process did
     not close die with it, even on SIGKILL. It finds engines by directory, not by pid, as an
@@ -163,5 +161,5 @@ def _reaper():
         os.posix_spawn(sys.executable, [sys.executable, "-c", _REAPER_CODE], os.environ,
                        file_actions=[(os.POSIX_SPAWN_DUP2, read, 0)], setsid=True)
         os.close(read)
-        _reaper_pipe = os.fdopen(write, "w")
+        _reaper_pipe = write
     return _reaper_pipe
