@@ -29,6 +29,7 @@ class RNNTrainerExecutor(base.Executor):
             if isinstance(value, float):
                 model.set_float_custom_property(name, value)
         model.set_int_custom_property("steps", metrics["steps"])
+        model.set_string_custom_property("precision", metrics["precision"])
 
 
 class RNNTrainer(base_component.BaseComponent):

@@ -28,6 +28,7 @@ class VAETrainerExecutor(base.Executor):
         model.set_float_custom_property("eval_reconstruction_loss", metrics["eval_reconstruction_loss"])
         model.set_float_custom_property("eval_kl_loss", metrics["eval_kl_loss"])
         model.set_int_custom_property("steps", metrics["steps"])
+        model.set_string_custom_property("precision", metrics["precision"])
 
 
 class VAETrainer(base_component.BaseComponent):

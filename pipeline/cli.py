@@ -75,6 +75,7 @@ def cmd_run(args) -> int:
         cfg = cfg.replace(vae={"kind": args.vae_kind})
     if args.seed is not None:
         cfg = cfg.replace(seed=args.seed)
+    cfg = _resolved_precision(cfg)
     root = _writable_root(args.root)
     _quiet_libraries(args.verbose)
     if args.beam_arg and args.runner != "beam":
@@ -102,6 +103,20 @@ def cmd_run(args) -> int:
           f"{cfg.env.env_id} episodes ({verdict}, threshold {summary.threshold:g}); "
           f"IQM {summary.iqm_return:.1f}, 95% CI [{summary.iqm_ci[0]:.1f}, {summary.iqm_ci[1]:.1f}]")
     return 0
+
+
+def _resolved_precision(cfg):
+    """cfg with `auto` precisions resolved for this CPU (so the choice is in every cache key
+    and in ML Metadata), said in one line where a choice was made."""
+    from worldmodels import precision
+
+    resolved = config.resolve_precision(cfg)
+    if "auto" in (cfg.vae.precision, cfg.rnn.precision):
+        units = precision.cpu_bfloat16_units()
+        print(f"worldmodels: V computes in {resolved.vae.precision}, M in "
+              f"{resolved.rnn.precision} (auto: this CPU has "
+              f"{' and '.join(units) if units else 'no AMX or AVX512_BF16'})", file=sys.stderr)
+    return resolved
 
 
 def cmd_compile(args) -> int:

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from worldmodels import games
+from worldmodels import games, precision
 from worldmodels import seeds as seedlib
 
 
@@ -102,10 +102,16 @@ class VAEConfig:
     interleave_episodes: int = 64
     max_steps: int = 0  # 0 = no cap; otherwise stop after this many batches
     checkpoint_every: int = 1000  # batches
+    # float32 | bfloat16 (mixed: float32 weights and loss) | auto (bfloat16 where the CPU has
+    # AMX or AVX512_BF16): V's training, LatentTransform's encoding and the agent's V
+    precision: str = "float32"
 
     def __post_init__(self):
         _check_types("vae", self)
         _one_of("vae", self, "kind", ("vae", "vae_gan"))
+        _one_of("vae", self, "precision", precision.CHOICES)
+        _check("vae", "precision", self.kind == "vae" or self.precision == "float32",
+               f"the VAE/GAN trains in float32 only, got {self.precision!r}")
         _positive("vae", self, "z_size", "batch_size", "epochs", "shuffle_buffer",
                   "interleave_episodes", "checkpoint_every", "learning_rate")
         _at_least("vae", self, 0, "kl_tolerance", "max_steps")
@@ -130,9 +136,11 @@ class RNNConfig:
     # mask per sequence (0 = off; Wellmer & Kwok used 0.05).
     dropout: float = 0.0
     checkpoint_every: int = 500
+    precision: str = "float32"  # as vae.precision: M's training, the dream and the agent's M
 
     def __post_init__(self):
         _check_types("rnn", self)
+        _one_of("rnn", self, "precision", precision.CHOICES)
         _positive("rnn", self, "hidden_units", "mixtures", "batch_size", "seq_len",
                   "checkpoint_every", "learning_rate", "grad_clip", "done_weight")
         _at_least("rnn", self, 0, "dropout", "steps")
@@ -446,6 +454,12 @@ def with_overrides(cfg: Config, assignments: list[str]) -> Config:
             value = raw
         changes.setdefault(section, {})[fld] = value
     return cfg.replace(**changes)
+
+
+def resolve_precision(cfg: Config) -> Config:
+    """cfg with `auto` precisions made this CPU's choice (precision.resolve)."""
+    return cfg.replace(vae={"precision": precision.resolve(cfg.vae.precision)},
+                       rnn={"precision": precision.resolve(cfg.rnn.precision)})
 
 
 def preset(name: str) -> Config:

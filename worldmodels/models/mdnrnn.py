@@ -10,18 +10,25 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from worldmodels.precision import keras_policy
+
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 class MDNRNN(keras.Model):
+    """`precision` (worldmodels.precision): the LSTM computes in it; its outputs and states,
+    and the heads, are float32, so the loss and the state carried between steps are float32.
+    The variables are float32 either way."""
+
     def __init__(self, z_size: int = 32, action_size: int = 3, hidden_units: int = 256,
                  mixtures: int = 5, reward_head: bool = False, done_head: bool = False,
-                 done_weight: float = 1.0, **kwargs):
+                 done_weight: float = 1.0, precision: str = "float32", **kwargs):
         super().__init__(**kwargs)
         self.done_weight = done_weight
         self.z_size, self.action_size = z_size, action_size
         self.hidden_units, self.mixtures = hidden_units, mixtures
-        self.lstm = layers.LSTM(hidden_units, return_sequences=True, return_state=True, name="lstm")
+        self.lstm = layers.LSTM(hidden_units, return_sequences=True, return_state=True, name="lstm",
+                                dtype=keras_policy(precision))
         self.mdn = layers.Dense(z_size * mixtures * 3, name="mdn")
         self.reward = layers.Dense(1, name="reward") if reward_head else None
         self.done = layers.Dense(1, name="done") if done_head else None
@@ -35,6 +42,7 @@ class MDNRNN(keras.Model):
         """Output heads on LSTM outputs h[..., H]: mixture (log_pi, mu, log_sigma) each
         [..., z, K] with log_pi normalised over K, the optional reward, and the optional done
         logit with the probability of the end it implies."""
+        h = tf.cast(h, tf.float32)
         raw = self.mdn(h)
         shape = tf.concat([tf.shape(raw)[:-1], [self.z_size, self.mixtures * 3]], 0)
         log_pi, mu, log_sigma = tf.split(tf.reshape(raw, shape), 3, axis=-1)
@@ -49,7 +57,7 @@ class MDNRNN(keras.Model):
     def call(self, z, actions, initial_state=None):
         """Whole sequences z[B, T, z], actions[B, T, 3] -> heads per step and the final state."""
         h, state_h, state_c = self.lstm(tf.concat([z, actions], -1), initial_state=initial_state)
-        return self.heads(h), (state_h, state_c)
+        return self.heads(h), (tf.cast(state_h, tf.float32), tf.cast(state_c, tf.float32))
 
     def dropped(self, z, actions, rate: float, seed):
         """`call` as Dropout's Dream Land trains M: each sequence keeps one mask on its z inputs
@@ -63,7 +71,7 @@ class MDNRNN(keras.Model):
 
         def advance(carry, x_t):
             _, (h, c) = self.lstm.cell(x_t, [carry[0] * keep_h, carry[1]])
-            return h, c
+            return tf.cast(h, tf.float32), tf.cast(c, tf.float32)
 
         zeros = tf.zeros([batch, self.hidden_units])
         hs, cs = tf.scan(advance, x, initializer=(zeros, zeros))
@@ -72,7 +80,7 @@ class MDNRNN(keras.Model):
     def step(self, z, action, state):
         """One step for a batch: the agent's and the dream's inner loop."""
         h, (state_h, state_c) = self.lstm.cell(tf.concat([z, action], -1), list(state))
-        return self.heads(h), (state_h, state_c)
+        return self.heads(h), (tf.cast(state_h, tf.float32), tf.cast(state_c, tf.float32))
 
 
 def dropout_mask(uniform, rate):

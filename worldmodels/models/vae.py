@@ -5,6 +5,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from worldmodels.precision import keras_policy
+
 
 class DeconvFromVector(layers.Conv2DTranspose):
     """A Conv2DTranspose on a 1x1 input (V's first decoder layer), computed as the one matrix
@@ -47,29 +49,39 @@ class PatchConv2D(layers.Conv2D):
 
 class ConvVAE(keras.Model):
     """Encoder: 4 convs (k4, s2, ReLU, 32/64/128/256) -> 1024 -> mu, logvar.
-    Decoder: dense 1024 -> 1x1x1024 -> 4 deconvs (k5, 5, 6, 6, s2) -> sigmoid image."""
+    Decoder: dense 1024 -> 1x1x1024 -> 4 deconvs (k5, 5, 6, 6, s2) -> sigmoid image.
 
-    def __init__(self, z_size: int = 32, **kwargs):
+    `precision` (worldmodels.precision): the convolutions and the decoder's dense layer
+    compute in it; the mu and logvar heads, and every output, stay float32, so the loss, the
+    KL and everything downstream see float32. The variables are float32 either way: a
+    checkpoint loads in both precisions."""
+
+    def __init__(self, z_size: int = 32, precision: str = "float32", **kwargs):
         super().__init__(**kwargs)
         self.z_size = z_size
+        policy = keras_policy(precision)
         self.encoder = keras.Sequential([
             keras.Input((64, 64, 3)),
-            layers.Conv2D(32, 4, strides=2, activation="relu", name="enc_conv1"),
-            layers.Conv2D(64, 4, strides=2, activation="relu", name="enc_conv2"),
-            PatchConv2D(128, 4, strides=2, activation="relu", name="enc_conv3"),
-            PatchConv2D(256, 4, strides=2, activation="relu", name="enc_conv4"),
-            layers.Flatten(),
+            layers.Conv2D(32, 4, strides=2, activation="relu", name="enc_conv1", dtype=policy),
+            layers.Conv2D(64, 4, strides=2, activation="relu", name="enc_conv2", dtype=policy),
+            PatchConv2D(128, 4, strides=2, activation="relu", name="enc_conv3", dtype=policy),
+            PatchConv2D(256, 4, strides=2, activation="relu", name="enc_conv4", dtype=policy),
+            layers.Flatten(dtype=policy),
         ], name="encoder")
         self.mu_head = layers.Dense(z_size, name="enc_mu")
         self.logvar_head = layers.Dense(z_size, name="enc_logvar")
         self.decoder = keras.Sequential([
             keras.Input((z_size,)),
-            layers.Dense(1024, name="dec_fc"),
-            layers.Reshape((1, 1, 1024)),
-            DeconvFromVector(128, 5, strides=2, activation="relu", name="dec_deconv1"),
-            layers.Conv2DTranspose(64, 5, strides=2, activation="relu", name="dec_deconv2"),
-            layers.Conv2DTranspose(32, 6, strides=2, activation="relu", name="dec_deconv3"),
-            layers.Conv2DTranspose(3, 6, strides=2, activation="sigmoid", name="dec_deconv4"),
+            layers.Dense(1024, name="dec_fc", dtype=policy),
+            layers.Reshape((1, 1, 1024), dtype=policy),
+            DeconvFromVector(128, 5, strides=2, activation="relu", name="dec_deconv1",
+                             dtype=policy),
+            layers.Conv2DTranspose(64, 5, strides=2, activation="relu", name="dec_deconv2",
+                                   dtype=policy),
+            layers.Conv2DTranspose(32, 6, strides=2, activation="relu", name="dec_deconv3",
+                                   dtype=policy),
+            layers.Conv2DTranspose(3, 6, strides=2, activation="sigmoid", name="dec_deconv4",
+                                   dtype=policy),
         ], name="decoder")
         self.build((None, 64, 64, 3))
 
@@ -83,7 +95,7 @@ class ConvVAE(keras.Model):
         return self.mu_head(h), self.logvar_head(h)
 
     def decode(self, z):
-        return self.decoder(z)
+        return tf.cast(self.decoder(z), tf.float32)
 
     def call(self, images, noise=None):
         """Returns (reconstruction, mu, logvar); `noise` is the N(0, 1) draw for z."""

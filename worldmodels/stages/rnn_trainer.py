@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 
-from worldmodels import layout
+from worldmodels import layout, precision
 from worldmodels.config import Config
 from worldmodels.data import checks
 from worldmodels.export.rnn import save_rnn
@@ -19,6 +19,7 @@ def run(cfg: Config, latents_dir: str, model_dir: str, run_dir: str,
     result = rnn_train.train_rnn(latents_dir, cfg.rnn, cfg.seed, checkpoint_dir, run_dir)
     save_rnn(result.model, os.path.join(model_dir, layout.SERVING_DIR))
     metrics = {"steps": result.steps, "eval_nll": result.eval_nll,
+               "precision": precision.resolve(cfg.rnn.precision),
                "train_loss": result.train_loss if result.steps else None,  # untrained: none
                **{f"eval_{k}": v for k, v in result.eval_heads.items()}}
     os.makedirs(run_dir, exist_ok=True)

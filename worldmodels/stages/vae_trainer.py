@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from worldmodels import layout
+from worldmodels import layout, precision
 from worldmodels.config import Config
 from worldmodels.data import checks
 from worldmodels.export.vae import save_vae
@@ -17,5 +17,6 @@ def run(cfg: Config, rollouts_dir: str, model_dir: str, run_dir: str,
     result = vae_train.train_vae(rollouts_dir, cfg.vae, cfg.seed, checkpoint_dir, run_dir)
     save_vae(result.model, os.path.join(model_dir, layout.SERVING_DIR))
     return {"steps": result.steps, "train_loss": result.train_loss,
+            "precision": precision.resolve(cfg.vae.precision),
             "eval_reconstruction_loss": result.eval_reconstruction_loss,
             "eval_kl_loss": result.eval_kl_loss}

@@ -52,7 +52,23 @@ def _loss(model: MDNRNN, batch, cfg: RNNConfig, seed, training: bool = False):
 def build_model(cfg: RNNConfig, z_size: int, action_size: int = 3) -> MDNRNN:
     return MDNRNN(z_size=z_size, action_size=action_size, hidden_units=cfg.hidden_units,
                   mixtures=cfg.mixtures, reward_head=cfg.reward_head, done_head=cfg.done_head,
-                  done_weight=cfg.done_weight)
+                  done_weight=cfg.done_weight, precision=cfg.precision)
+
+
+def make_train_step(model: MDNRNN, optimizer, cfg: RNNConfig, seed: int):
+    """One update on a batch of windows at step n: (total, parts), the noise and dropout
+    masks a function of (seed, n)."""
+
+    @tf.function
+    def train_step(batch, n):
+        with tf.GradientTape() as tape:
+            total, parts, _ = _loss(model, batch, cfg,
+                                    tf.stack([tf.constant(seed, tf.int64), n]), training=True)
+        grads = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return total, parts
+
+    return train_step
 
 
 def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
@@ -67,15 +83,7 @@ def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
     checkpoints.restore_newest(ckpt, manager)
     writer = tf.summary.create_file_writer(log_dir) if log_dir else None
 
-    @tf.function
-    def train_step(batch, n):
-        with tf.GradientTape() as tape:
-            total, parts, _ = _loss(model, batch, cfg,
-                                    tf.stack([tf.constant(seed, tf.int64), n]), training=True)
-        grads = tape.gradient(total, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return total, parts
-
+    train_step = make_train_step(model, optimizer, cfg, seed)
     done = int(step.numpy())
     data, files = readers.rnn_sequences(latents_dir, "train", cfg.seq_len, cfg.batch_size,
                                         seed=seed)

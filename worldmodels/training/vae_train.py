@@ -34,7 +34,7 @@ class VAESteps:
     """The paper's VAE: one Adam optimizer on the KL-tolerant loss."""
 
     def __init__(self, cfg: VAEConfig):
-        self.model = ConvVAE(cfg.z_size)
+        self.model = ConvVAE(cfg.z_size, cfg.precision)
         self.optimizers = {"optimizer": keras.optimizers.Adam(cfg.learning_rate)}
         self.kl_tolerance = cfg.kl_tolerance
 

@@ -53,13 +53,15 @@ def straight_and_resumed(train, data: str, cfg, stopped_cfg, tmp_path):
     return straight, resumed
 
 
-def test_resumed_vae_equals_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_resumed_vae_equals_an_uninterrupted_one(tmp_path, precision):
     """Stopped at batch 3 of 6 in an epoch (a checkpoint) and resumed, V ends with the very
-    weights of a run that was never stopped: same frame order, same noise, same optimizer."""
+    weights of a run that was never stopped: same frame order, same noise, same optimizer,
+    in either precision."""
     data = str(tmp_path / "rollouts")
     write_rollouts(data)
     cfg = configlib.VAEConfig(batch_size=4, epochs=1, shuffle_buffer=64, interleave_episodes=3,
-                              checkpoint_every=100)
+                              checkpoint_every=100, precision=precision)
     straight, resumed = straight_and_resumed(
         vae_train.train_vae, data, cfg, configlib.VAEConfig(**{**cfg.__dict__, "max_steps": 3}),
         tmp_path)
@@ -67,13 +69,16 @@ def test_resumed_vae_equals_an_uninterrupted_one(tmp_path):
     assert resumed.train_loss == straight.train_loss
 
 
-@pytest.mark.parametrize("dropout", [0.0, 0.2])
-def test_resumed_rnn_equals_an_uninterrupted_one(tmp_path, dropout):
-    """Also with Dropout's Dream Land's masks: drawn from (seed, step), the same after a resume."""
+@pytest.mark.parametrize("dropout, precision", [(0.0, "float32"), (0.2, "float32"),
+                                                (0.2, "bfloat16")])
+def test_resumed_rnn_equals_an_uninterrupted_one(tmp_path, dropout, precision):
+    """Also with Dropout's Dream Land's masks (drawn from (seed, step), the same after a
+    resume), and in bfloat16."""
     data = str(tmp_path / "latents")
     write_latents(data)
     cfg = configlib.RNNConfig(hidden_units=16, batch_size=2, seq_len=4, steps=7,
-                              checkpoint_every=100, dropout=dropout, done_head=True)
+                              checkpoint_every=100, dropout=dropout, done_head=True,
+                              precision=precision)
     straight, resumed = straight_and_resumed(
         rnn_train.train_rnn, data, cfg, configlib.RNNConfig(**{**cfg.__dict__, "steps": 3}),
         tmp_path)
