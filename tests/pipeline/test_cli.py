@@ -23,3 +23,19 @@ def test_an_os_error_keeps_its_file_and_is_one_line():
     assert one_line(err) == ("[Errno 28] No space left on device: '/r/shard-00001' (disk full: "
                              "finished work is kept; free space and run again to resume)")
     assert one_line(ValueError("a\n  b")) == "a b"
+
+
+def test_auto_precision_is_resolved_and_said_before_a_run(capsys):
+    from pipeline.cli import _resolved_precision
+    from worldmodels import config, precision
+
+    cfg = config.with_overrides(config.TINY, ["vae.precision=auto"])
+    resolved = _resolved_precision(cfg)
+    choice = precision.resolve("auto")
+    units = precision.cpu_bfloat16_units()
+    assert (resolved.vae.precision, resolved.rnn.precision) == (choice, "float32")
+    assert capsys.readouterr().err == (
+        f"worldmodels: V computes in {choice}, M in float32 (auto: this CPU has "
+        f"{' and '.join(units) if units else 'no AMX or AVX512_BF16'})\n")
+    _resolved_precision(config.TINY)
+    assert capsys.readouterr().err == ""  # nothing to choose, nothing said
