@@ -153,9 +153,9 @@ def cmd_report(args) -> int:
 
 def cmd_lab(args) -> int:
     _quiet_libraries(args.verbose)
-    from worldmodels.lab import search_cli, temperatures
+    from worldmodels.lab import search_cli, temperatures, vae_cli
 
-    return {"search": search_cli, "temperatures": temperatures}[args.lab].main(args)
+    return {"search": search_cli, "temperatures": temperatures, "vae": vae_cli}[args.lab].main(args)
 
 
 def cmd_play(args) -> int:
@@ -246,20 +246,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _setting_arguments(parser, levers: dict, example: str) -> None:
+    """A laboratory's preset, changes to every setting, and the settings it compares."""
+    parser.add_argument("--preset", default="medium", help=_preset_help("medium"))
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                        help="a change to every setting")
+    parser.add_argument("--setting", action="append", default=[],
+                        help=f"a lever ({', '.join(levers)}), levers joined by + ({example}), "
+                        "or NAME=SECTION.FIELD=VALUE,... (default: base)")
+
+
 def _add_lab(sub) -> None:
-    """`worldmodels lab search` and `worldmodels lab temperatures`: settings compared at
-    equal cost from a finished run's V and M."""
+    """`worldmodels lab search|vae|temperatures`: settings compared at equal cost from a
+    finished run's artifacts."""
     lab = sub.add_parser("lab", help="laboratories: settings compared at equal cost over seeds")
     labs = lab.add_subparsers(dest="lab", required=True)
     search = labs.add_parser("search", help="ControllerSearch's CMA-ES under several settings, "
                              "each CMA-ES seed to the same budget of environment steps")
     search.add_argument("--root", required=True, help="a finished CarRacing run's root")
-    search.add_argument("--preset", default="medium", help=_preset_help("medium"))
-    search.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                        help="a change to every setting")
-    search.add_argument("--setting", action="append", default=[],
-                        help=f"a lever ({', '.join(lab_settings.LEVERS)}), levers joined by + "
-                        "(pop32x1+diagonal), or NAME=SECTION.FIELD=VALUE,... (default: base)")
+    _setting_arguments(search, lab_settings.SEARCH_LEVERS, "pop32x1+diagonal")
     search.add_argument("--cma-seeds", type=int, nargs="+", default=[0, 1])
     search.add_argument("--budget", type=int, default=2_000_000, help="search steps per run")
     search.add_argument("--watch-every", type=int, default=250_000,
@@ -287,6 +292,19 @@ def _add_lab(sub) -> None:
     temps.add_argument("--dream-episodes", type=int, default=100,
                        help="dreams per controller")
     temps.add_argument("--work", default=None, help="default: ROOT/temperature_table")
+
+    vae = labs.add_parser("vae", help="V trained from a run's rollouts under several settings, "
+                          "each seed to the same marks of batches")
+    source = vae.add_mutually_exclusive_group(required=True)
+    source.add_argument("--root", help="a finished run's root (its newest rollouts)")
+    source.add_argument("--rollouts", help="a Rollouts artifact's directory")
+    _setting_arguments(vae, lab_settings.VAE_LEVERS, "lr3e-4+batch32")
+    vae.add_argument("--seeds", type=int, nargs="+", default=[0, 1],
+                     help="V's seeds (its initial weights, data order and noise)")
+    vae.add_argument("--batches", type=int, default=1600, help="batches per run")
+    vae.add_argument("--mark-every", type=int, default=400,
+                     help="batches between measurements of each run")
+    vae.add_argument("--work", default=None, help="default: ROOT/vae_lab")
     lab.set_defaults(func=cmd_lab)
 
 

@@ -2,7 +2,8 @@
 CMA-ES seed runs to the budget on real CarRacing episodes, the table, the curves and the
 held-out scores of each run's picks come out, and a rerun resumes with nothing left to do.
 The temperature table: a dream-only search per temperature from a doom_tiny run's V and M,
-each controller scored in dreams and in the real game."""
+each controller scored in dreams and in the real game. V's laboratory: each setting and seed
+measured at each mark, strips drawn, nothing measured twice."""
 from __future__ import annotations
 
 import json
@@ -120,3 +121,32 @@ def test_the_temperature_table_searches_and_scores_each_temperature(doom_tiny_ro
     assert bad.stderr.strip().splitlines()[-1] == (
         "worldmodels: error: --preset tiny: the table searches in M's dream; "
         "controller.environment is 'real'")
+
+
+def test_the_v_laboratory_measures_each_setting_and_seed_at_each_mark(tiny_root, tmp_path):
+    root, _ = tiny_root
+    work = str(tmp_path / "vae_lab")
+    args = ["--root", root, "--preset", "tiny", "--setting", "base", "--setting", "lr1e-3",
+            "--seeds", "0", "1", "--batches", "4", "--mark-every", "2", "--work", work]
+    first = cli("lab", "vae", *args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    with open(os.path.join(work, "results.json")) as f:
+        results = json.load(f)
+    assert [r["run"] for r in results] == ["base-seed0", "base-seed1", "lr1e-3-seed0",
+                                           "lr1e-3-seed1"]
+    for r in results:
+        assert [(m["batches"], m["images"]) for m in r["marks"]] == [(2, 64), (4, 128)]
+        assert all(m["eval_reconstruction"] > 0 and m["matter_error"] >= 0 for m in r["marks"])
+        assert os.path.getsize(os.path.join(work, "strips", f"{r['run']}.png")) > 0
+    assert results[2]["vae"]["learning_rate"] == 1e-3
+    rows = [line.split() for line in first.stdout.splitlines() if line.split()[:1] == ["lr1e-3"]]
+    assert len(rows) == 1 and rows[0].count("min") == 2  # both marks, seeds averaged
+    again = cli("lab", "vae", *args)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert " min] " not in again.stdout  # every mark was measured: nothing trained
+    with open(os.path.join(work, "results.json")) as f:
+        assert json.load(f) == results
+    bad = cli("lab", "vae", "--rollouts", root, "--preset", "tiny")
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "worldmodels: error: --work: needed with --rollouts (nothing is written into an "
+        "artifact)")

@@ -55,6 +55,14 @@ def stage_times(root: str) -> list[tuple[str, float, bool]]:
     return out
 
 
+def newest_rollouts(root: str) -> str:
+    """The URI of the root's newest finished Rollouts: what V's laboratory trains on."""
+    runs = finished_executions(open_store(root), "components.rollout_gen.RolloutGen")
+    if not runs:
+        raise ValueError(f"--root {root}: no finished RolloutGen in ML Metadata")
+    return output_artifacts(open_store(root), runs[-1].id)["rollouts"].uri
+
+
 def newest_inputs(root: str) -> dict[str, str]:
     """The URIs of the root's newest finished V, M and LatentSeries: what a laboratory
     starts from."""

@@ -9,7 +9,7 @@ plots them against environment steps. Resumable: a rerun with the same --work co
         [--cma-seeds 0 1] [--budget 2000000] [--watch-every 250000] [--watch-tracks 24]
         [--from SETTING@STEPS]
 
-A setting is a lever's name from lab.settings.LEVERS, levers joined by + (pop32x1+diagonal), or
+A setting is a lever's name from lab.settings.SEARCH_LEVERS, levers joined by + (pop32x1+diagonal), or
 NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE]. With --from, settings not yet run start where
 SETTING's run under the same seed stood at its first watch at or past STEPS (a snapshot in the
 work directory), for levers of the late search; the budget still counts from step 0.
@@ -143,7 +143,8 @@ def main(args) -> int:
             raise ValueError(f"{flag}: must be > 0, got {value}")
     if args.held_out < 0:
         raise ValueError(f"--held-out: must be >= 0, got {args.held_out}")
-    named = dict(settings.parse_setting(s) for s in (args.setting or ["base"]))
+    named = dict(settings.parse_setting(s, settings.SEARCH_LEVERS)
+                 for s in (args.setting or ["base"]))
     branch_from = settings.parse_from(args.branch_from) if args.branch_from else None
     base = config.with_overrides(config.preset(args.preset), args.set)
     controllers = {name: config.with_overrides(base, sets).controller

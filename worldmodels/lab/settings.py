@@ -1,12 +1,12 @@
-"""What the search laboratory compares: settings named by levers, levers joined by +, or named
-sets of config changes; and where a setting branches off (--from). Pure Python, so the command
-line lists the levers without loading TensorFlow."""
+"""What the laboratories compare: settings named by levers, levers joined by +, or named sets
+of config changes; and where a search setting branches off (--from). Pure Python, so the
+command line lists the levers without loading TensorFlow."""
 from __future__ import annotations
 
 # Each lever sets one thing outright, so its meaning does not depend on the preset ("base" is
 # the preset as it is). Population and episodes trade against each other at equal steps per
 # generation (16 x 2 = 32 x 1).
-LEVERS = {
+SEARCH_LEVERS = {
     "base": [],
     "pop16x2": ["controller.population=16", "controller.episodes_per_candidate=2"],
     "pop16x1": ["controller.population=16", "controller.episodes_per_candidate=1"],
@@ -26,16 +26,30 @@ LEVERS = {
     "no_stuck": ["controller.stuck_steps=0"],
 }
 
+# V's levers: the learning rate (the paper's 1e-4), the batch (a larger one costs more per
+# batch: compare at equal minutes too), and the precision.
+VAE_LEVERS = {
+    "base": [],
+    "lr1e-4": ["vae.learning_rate=1e-4"],
+    "lr3e-4": ["vae.learning_rate=3e-4"],
+    "lr1e-3": ["vae.learning_rate=1e-3"],
+    "batch32": ["vae.batch_size=32"],
+    "batch64": ["vae.batch_size=64"],
+    "batch100": ["vae.batch_size=100"],
+    "float32": ["vae.precision=float32"],
+    "bfloat16": ["vae.precision=bfloat16"],
+}
 
-def parse_setting(text: str) -> tuple[str, list[str]]:
-    """'diagonal' -> LEVERS['diagonal']; 'pop32x1+diagonal' -> both levers' changes;
-    'name=a.b=1,c.d=2' -> ('name', ['a.b=1', 'c.d=2'])."""
-    levers = text.split("+")
-    if all(lever in LEVERS for lever in levers):
-        return text, [change for lever in levers for change in LEVERS[lever]]
+
+def parse_setting(text: str, levers: dict[str, list[str]]) -> tuple[str, list[str]]:
+    """'diagonal' -> ('diagonal', levers['diagonal']); 'pop32x1+diagonal' -> both levers'
+    changes; 'name=a.b=1,c.d=2' -> ('name', ['a.b=1', 'c.d=2'])."""
+    named = text.split("+")
+    if all(lever in levers for lever in named):
+        return text, [change for lever in named for change in levers[lever]]
     name, sep, sets = text.partition("=")
     if not sep or not name or not sets:
-        raise ValueError(f"--setting {text}: a lever ({', '.join(LEVERS)}), levers joined by "
+        raise ValueError(f"--setting {text}: a lever ({', '.join(levers)}), levers joined by "
                          "+, or NAME=SECTION.FIELD=VALUE[,SECTION.FIELD=VALUE]")
     return name, sets.split(",")
 

@@ -60,8 +60,9 @@ def make_steps(cfg: VAEConfig):
 
 
 def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
-              log_dir: str | None = None) -> VAEResult:
-    """Trains V (`cfg.kind`: vae or vae_gan) on the train split, evaluates on the eval split."""
+              log_dir: str | None = None, evaluate: bool = True) -> VAEResult:
+    """Trains V (`cfg.kind`: vae or vae_gan) on the train split and, unless `evaluate` is
+    False (the eval losses are then NaN), evaluates it on the eval split."""
     episodes, transitions = rlds.split_counts(rollouts_dir, "train")
     frames = episodes + transitions  # T + 1 frames an episode
     if frames < cfg.batch_size:
@@ -112,8 +113,9 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
                     break
             epoch += 1
             manager.save(checkpoint_number=int(step.numpy()))
-    eval_r, eval_kl = evaluate_vae(trainer.model, rollouts_dir, cfg)
-    if writer:
+    eval_r, eval_kl = (evaluate_vae(trainer.model, rollouts_dir, cfg) if evaluate
+                       else (float("nan"), float("nan")))
+    if writer and evaluate:
         with writer.as_default(step=int(step.numpy())):
             tf.summary.scalar("eval/reconstruction", eval_r)
             tf.summary.scalar("eval/kl", eval_kl)
