@@ -1,5 +1,6 @@
 """`worldmodels report`: one self-contained HTML page about the newest agent, with PNGs and
-GIFs beside it: V's reconstructions of eval frames, a dream of M next to the real episode,
+GIFs beside it: V's reconstructions of eval frames (and of the frames where what moves is
+mid-way: DoomTakeCover's fireballs), a dream of M next to the real episode,
 the CMA-ES curve, the Evaluator's returns against the paper, and the agent's lineage.
 
 Every artifact is found through ML Metadata, walking back from the newest Evaluator's agent,
@@ -24,7 +25,8 @@ from worldmodels.training import cmaes
 
 SCALE = 2  # 64x64 observations are shown at 128x128
 RECONSTRUCTIONS = 8  # eval frames in the reconstruction grid
-REPORT_EPISODES = 4  # eval episodes read (frames for the grid; the first one is dreamed)
+REPORT_EPISODES = 8  # eval episodes read: a moving frame of each, the grid's frames from
+GRID_EPISODES = 4  # the first four, the first one dreamed
 GIF_FPS = 20
 
 
@@ -124,10 +126,13 @@ def build_report(root: str, out_dir: str, temperature: float = 1.0, context: int
     rnn = serving.load(os.path.join(run.uri("RNNTrainer"), layout.SERVING_DIR))
     episodes = rlds.read_episode_arrays(run.uri("RolloutGen"), "eval", REPORT_EPISODES)
 
-    pool = np.concatenate([ep["steps"]["observation"] for ep in episodes])
+    observations = [ep["steps"]["observation"] for ep in episodes]
+    pool = np.concatenate(observations[:GRID_EPISODES])
     real = pool[np.linspace(0, len(pool) - 1, RECONSTRUCTIONS).astype(int)]
-    rows = [visuals.upscale(x, SCALE) for x in (real, visuals.reconstruct(vae, real))]
-    Image.fromarray(visuals.grid(rows)).save(os.path.join(out_dir, "reconstructions.png"))
+    for name, frames in (("reconstructions.png", real),
+                         ("moving.png", visuals.mid_motion_frames(observations, RECONSTRUCTIONS))):
+        rows = [visuals.upscale(x, SCALE) for x in (frames, visuals.reconstruct(vae, frames))]
+        Image.fromarray(visuals.grid(rows)).save(os.path.join(out_dir, name))
 
     frames, context = _dream_gifs(vae, rnn, episodes[0], out_dir, context, dream_frames,
                                   temperature, seed)
@@ -200,6 +205,10 @@ td.num{{text-align:right}}img{{image-rendering:pixelated}}figure{{display:inline
 <h2>V: eval frames and their reconstructions</h2>
 <p>Top: real 64x64 eval observations; bottom: V's decoding of their posterior mean.</p>
 <img src="reconstructions.png" alt="real eval frames above V's reconstructions">
+<p>Where V must see: from each eval episode, the frame where what moves against the
+episode's median frame is mid-way (in DoomTakeCover, a fireball on its way), real above V's
+reconstruction. A V that blurs these away leaves M and C nothing to react to.</p>
+<img src="moving.png" alt="moving eval frames above V's reconstructions">
 <h2>M: a dream</h2>
 <p>Eval episode {int(episode['episode_id'])} (seed {int(episode['seed'])}), {frames} frames.
 Right: the first {context} frames are V's reconstructions of the real ones; from frame

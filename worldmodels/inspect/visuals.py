@@ -45,6 +45,28 @@ def reconstruct(vae, frames: np.ndarray) -> np.ndarray:
     return decode_uint8(vae, mu.numpy())
 
 
+MATTER_THRESHOLD = 0.1  # a pixel matters where a channel is this far (of 1) from the median
+
+
+def matter_mask(frames: np.ndarray) -> np.ndarray:
+    """bool [T, 64, 64]: the pixels of an episode's uint8 frames [T, 64, 64, 3] that differ
+    from the episode's median frame by more than MATTER_THRESHOLD in some channel: what moves
+    against the background (DoomTakeCover's fireballs and monsters), what V must draw."""
+    x = frames.astype(np.float32) / 255.0
+    return (np.abs(x - np.median(x, axis=0)) > MATTER_THRESHOLD).any(axis=-1)
+
+
+def mid_motion_frames(episodes: list[np.ndarray], count: int) -> np.ndarray:
+    """uint8 [<= count, 64, 64, 3]: from each episode in turn, the frame whose pixels that
+    matter number closest to half its episode's most: a fireball mid-way, big enough to see,
+    not yet filling the screen."""
+    picked = []
+    for frames in episodes[:count]:
+        moving = matter_mask(frames).reshape(len(frames), -1).sum(axis=1)
+        picked.append(frames[int(np.argmin(np.abs(moving - moving.max() / 2)))])
+    return np.stack(picked)
+
+
 def upscale(frames: np.ndarray, factor: int) -> np.ndarray:
     """Nearest-neighbour enlargement of [..., H, W, C] frames."""
     return frames.repeat(factor, axis=-3).repeat(factor, axis=-2)

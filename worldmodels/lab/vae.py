@@ -3,8 +3,9 @@ several seeds, and measured at the same marks of batches: the minutes its traini
 held-out reconstruction loss (the eval split at z = mu, as VAETrainer reports it), and the
 error on the pixels that matter.
 
-The pixels that matter are those that differ from their episode's median frame: what moves
-against the background (DoomTakeCover's fireballs and monsters, CarRacing's road as it turns).
+The pixels that matter are those that differ from their episode's median frame
+(inspect.visuals.matter_mask): what moves against the background (DoomTakeCover's fireballs
+and monsters, CarRacing's road as it turns).
 A V whose summed error is low can still blur them away, and C cannot dodge what V does not draw.
 
 Each run trains through VAETrainer's own loop (training.vae_train.train_vae) in a checkpoint
@@ -24,10 +25,8 @@ import tensorflow as tf
 
 from worldmodels.config import VAEConfig
 from worldmodels.data import rlds
+from worldmodels.inspect import visuals
 from worldmodels.training import vae_train
-
-MATTER_THRESHOLD = 0.1  # a pixel matters where a channel differs from the median by more
-
 
 @dataclass
 class Mark:
@@ -52,13 +51,6 @@ class VRun:
         return f"{self.setting}-seed{self.seed}"
 
 
-def matter_mask(frames: np.ndarray) -> np.ndarray:
-    """bool [T, 64, 64]: the pixels of an episode's uint8 frames [T, 64, 64, 3] that differ
-    from the episode's median frame by more than MATTER_THRESHOLD in some channel."""
-    x = frames.astype(np.float32) / 255.0
-    return (np.abs(x - np.median(x, axis=0)) > MATTER_THRESHOLD).any(axis=-1)
-
-
 def eval_episodes(rollouts_dir: str) -> list[np.ndarray]:
     """The eval split's episodes, uint8 frames [T, 64, 64, 3] each."""
     return [e["steps"]["observation"] for e in rlds.read_episode_arrays(rollouts_dir, "eval")]
@@ -77,7 +69,7 @@ def matter_error(model, episodes: list[np.ndarray]) -> tuple[float, float]:
     """(error per pixel that matters, the share of pixels that matter) over the episodes."""
     error = count = pixels = 0.0
     for frames in episodes:
-        mask = matter_mask(frames)
+        mask = visuals.matter_mask(frames)
         squared = np.square(reconstruct(model, frames) - frames.astype(np.float32) / 255.0)
         error += float(squared.sum(axis=-1)[mask].sum())
         count += float(mask.sum())
@@ -86,14 +78,9 @@ def matter_error(model, episodes: list[np.ndarray]) -> tuple[float, float]:
 
 
 def strip(model, episodes: list[np.ndarray], count: int = 8) -> np.ndarray:
-    """uint8 [2, count, 64, 64, 3]: the eval frames where the most pixels matter (one per
-    episode while episodes last), real above V's reconstruction."""
-    picks = []
-    for frames in episodes:
-        mask = matter_mask(frames).reshape(len(frames), -1).sum(axis=1)
-        t = int(np.argmax(mask))
-        picks.append((int(mask[t]), frames[t]))
-    real = np.stack([f for _, f in sorted(picks, key=lambda p: -p[0])[:count]])
+    """uint8 [2, <= count, 64, 64, 3]: a frame of each of the first `count` episodes where
+    what moves is mid-way (inspect.visuals.mid_motion_frames), real above V's reconstruction."""
+    real = visuals.mid_motion_frames(episodes, count)
     recon = np.clip(np.rint(reconstruct(model, real) * 255.0), 0, 255).astype(np.uint8)
     return np.stack([real, recon])
 

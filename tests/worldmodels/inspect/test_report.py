@@ -68,8 +68,8 @@ def test_page_parses_and_every_image_decodes(built):
     assert page == os.path.join(out, "index.html")
     assert parser.errors == [] and parser.stack == []
     assert "http://" not in html and "https://" not in html
-    assert sorted(parser.images) == ["cmaes.png", "dream.gif", "learning_curve.png", "real.gif",
-                                     "reconstructions.png", "returns.png"]
+    assert sorted(parser.images) == ["cmaes.png", "dream.gif", "learning_curve.png", "moving.png",
+                                     "real.gif", "reconstructions.png", "returns.png"]
     for src in parser.images:
         with Image.open(os.path.join(out, src)) as image:  # relative to the page
             image.load()
@@ -79,7 +79,8 @@ def test_images_have_their_designed_sizes(built):
     out = built[0]
     tile, gap = 64 * report.SCALE, 4
     grid = (report.RECONSTRUCTIONS * (tile + gap) + gap, 2 * (tile + gap) + gap)
-    sizes = {"reconstructions.png": grid,
+    pair = 2 * (tile + gap) + gap  # tiny has 2 eval episodes: a moving frame of each
+    sizes = {"reconstructions.png": grid, "moving.png": (pair, pair),
              "cmaes.png": visuals.FIGURE_SIZE, "returns.png": visuals.FIGURE_SIZE,
              "learning_curve.png": visuals.FIGURE_SIZE,
              "real.gif": (tile, tile + visuals.CAPTION_HEIGHT),

@@ -8,6 +8,7 @@ import pytest
 
 from tests.worldmodels.fakes import write_rollouts
 from worldmodels import config as configlib
+from worldmodels.inspect import visuals
 from worldmodels.lab import vae as vae_lab
 from worldmodels.models.vae import ConvVAE
 from worldmodels.training import vae_train
@@ -23,7 +24,7 @@ def moving_square(steps: int = 9) -> np.ndarray:
 
 def test_the_pixels_that_matter_are_those_off_the_median_frame():
     frames = moving_square()
-    mask = vae_lab.matter_mask(frames)
+    mask = visuals.matter_mask(frames)
     want = np.zeros((9, 64, 64), bool)
     for t in range(9):
         want[t, 10:14, 2 * t:2 * t + 4] = True  # the median frame is the background
@@ -36,12 +37,20 @@ def test_the_error_on_the_pixels_that_matter_is_per_masked_pixel():
     error, share = vae_lab.matter_error(model, [frames])
     recon = vae_lab.reconstruct(model, frames)
     squared = np.square(recon - frames / 255.0).sum(axis=-1)
-    mask = vae_lab.matter_mask(frames)
+    mask = visuals.matter_mask(frames)
     assert share == pytest.approx(9 * 16 / (9 * 64 * 64))
     assert error == pytest.approx(squared[mask].mean(), rel=1e-5)
     strip = vae_lab.strip(model, [frames, frames[:3]])
     assert strip.shape == (2, 2, 64, 64, 3) and strip.dtype == np.uint8
-    np.testing.assert_array_equal(strip[0, 0], frames[0])  # the most pixels matter: 16 each
+    np.testing.assert_array_equal(strip[0], [frames[0], frames[0]])
+
+
+def test_the_frame_shown_is_where_what_moves_is_mid_way():
+    frames = np.full((9, 64, 64, 3), 100, np.uint8)
+    for t, size in enumerate((0, 0, 0, 0, 0, 2, 4, 6, 8)):  # a fireball coming closer
+        frames[t, 20:20 + size, 20:20 + size] = 255
+    # 4, 16, 36 and 64 pixels matter at its last four frames: 36 is nearest half of 64
+    np.testing.assert_array_equal(visuals.mid_motion_frames([frames], 8), frames[[7]])
 
 
 def vae_config(**fields) -> configlib.VAEConfig:
