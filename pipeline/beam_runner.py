@@ -22,7 +22,9 @@ def with_setup_file(beam_args: list[str]) -> list[str]:
     return list(beam_args) + [f"--setup_file={SETUP_FILE}"]
 
 
-def run(config: Config, root: str, beam_args: list[str], enable_cache: bool = True) -> None:
+def run(config: Config, root: str, beam_args: list[str], enable_cache: bool = True,
+        until: str = "Evaluator") -> None:
     BeamDagRunner().run(create_pipeline(config, root, with_setup_file(beam_args),
                                         enable_cache=enable_cache,
-                                        metadata_connection_config=sqlite_metadata(root)))
+                                        metadata_connection_config=sqlite_metadata(root),
+                                        until=until))

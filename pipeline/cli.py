@@ -14,7 +14,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC logs each fork of a process using it
 
-from worldmodels import config, seeds  # noqa: E402  (pure Python, no TensorFlow)
+from worldmodels import config, layout, seeds  # noqa: E402  (pure Python, no TensorFlow)
 from worldmodels.lab import settings as lab_settings  # noqa: E402  (pure Python)
 
 # Beam on this machine: the DirectRunner with one worker process per core.
@@ -88,16 +88,22 @@ def cmd_run(args) -> int:
         if args.runner == "beam":
             from pipeline import beam_runner
 
-            beam_runner.run(cfg, root, beam_args, enable_cache=not args.no_cache)
+            beam_runner.run(cfg, root, beam_args, enable_cache=not args.no_cache,
+                            until=args.until)
         else:
             from pipeline import local_runner
 
-            local_runner.run(cfg, root, enable_cache=not args.no_cache)
-    summary = metadata.latest_agent(root)
-    verdict = "BLESSED" if summary.blessed else "NOT_BLESSED"
+            local_runner.run(cfg, root, enable_cache=not args.no_cache, until=args.until)
+    ran = layout.COMPONENTS[:layout.COMPONENTS.index(args.until) + 1]
     print(f"done in {time.time() - start:.0f}s")
     print("stages: " + ", ".join(f"{name} {seconds:.1f}s" + (" (cached)" if cached else "")
-                                 for name, seconds, cached in metadata.stage_times(root)))
+                                 for name, seconds, cached in metadata.stage_times(root)
+                                 if name in ran))
+    if args.until != "Evaluator":
+        print(f"stopped after {args.until}: {metadata.newest_output(root, args.until)}")
+        return 0
+    summary = metadata.latest_agent(root)
+    verdict = "BLESSED" if summary.blessed else "NOT_BLESSED"
     print(f"agent: {summary.agent_dir}")
     print(f"score: {summary.mean_return:.1f} +- {summary.std_return:.1f} over {summary.episodes} "
           f"{cfg.env.env_id} episodes ({verdict}, threshold {summary.threshold:g}); "
@@ -195,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="override the preset's seed")
     run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                      help="override one config value, e.g. --set vae.epochs=2 (repeatable)")
+    run.add_argument("--until", choices=layout.COMPONENTS, default="Evaluator",
+                     help="run the components up to this one only (e.g. RNNTrainer: rollouts, "
+                     "V and M for a laboratory; default: all)")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
     run.add_argument("--wait", action="store_true",
                      help="if another run holds the root, wait for it instead of ending")

@@ -7,6 +7,7 @@ from pipeline.pipeline import create_pipeline, sqlite_metadata
 from worldmodels.config import Config
 
 
-def run(config: Config, root: str, enable_cache: bool = True) -> None:
+def run(config: Config, root: str, enable_cache: bool = True, until: str = "Evaluator") -> None:
     LocalDagRunner().run(create_pipeline(config, root, enable_cache=enable_cache,
-                                         metadata_connection_config=sqlite_metadata(root)))
+                                         metadata_connection_config=sqlite_metadata(root),
+                                         until=until))

@@ -13,7 +13,7 @@ from components.rnn_trainer import RNNTrainer
 from components.rollout_gen import RolloutGen
 from components.vae_trainer import VAETrainer
 from worldmodels.config import Config
-from worldmodels.layout import METADATA_FILE
+from worldmodels.layout import COMPONENTS, METADATA_FILE
 
 PIPELINE_ROOT = "pipeline"
 
@@ -28,9 +28,10 @@ def sqlite_metadata(root: str):
 
 
 def create_pipeline(config: Config, root: str, beam_pipeline_args: list[str] | None = None,
-                    enable_cache: bool = True,
-                    metadata_connection_config=None) -> tfx_pipeline.Pipeline:
-    """The six components in order, artifacts under root/pipeline. ML Metadata is the given
+                    enable_cache: bool = True, metadata_connection_config=None,
+                    until: str = "Evaluator") -> tfx_pipeline.Pipeline:
+    """The six components in order, artifacts under root/pipeline, or those up to `until`
+    (a laboratory's rollouts, V and M without the search). ML Metadata is the given
     connection (None for orchestrators that bring their own, like Kubeflow)."""
     rollouts = RolloutGen(config=config)
     vae = VAETrainer(rollouts=rollouts.outputs["rollouts"], config=config)
@@ -45,7 +46,7 @@ def create_pipeline(config: Config, root: str, beam_pipeline_args: list[str] | N
     return tfx_pipeline.Pipeline(
         pipeline_name=pipeline_name(config),
         pipeline_root=os.path.join(root, PIPELINE_ROOT),
-        components=[rollouts, vae, latents, rnn, search, evaluator],
+        components=[rollouts, vae, latents, rnn, search, evaluator][:COMPONENTS.index(until) + 1],
         enable_cache=enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args or [],

@@ -55,6 +55,14 @@ def stage_times(root: str) -> list[tuple[str, float, bool]]:
     return out
 
 
+def newest_output(root: str, component: str) -> str:
+    """'key: uri' of each output of the root's newest finished `component` execution."""
+    stage = next(s for s in STAGES if s.endswith(f".{component}"))
+    store = open_store(root)
+    last = finished_executions(store, f"components.{stage}")[-1]
+    return ", ".join(f"{key} {a.uri}" for key, a in sorted(output_artifacts(store, last.id).items()))
+
+
 def newest_rollouts(root: str) -> str:
     """The URI of the root's newest finished Rollouts: what V's laboratory trains on."""
     runs = finished_executions(open_store(root), "components.rollout_gen.RolloutGen")
