@@ -45,7 +45,8 @@ def test_pinned_stack_is_the_one_the_issue_names():
 
 def test_dockerfile_installs_the_pinned_set_and_runs_the_tiny_pipeline():
     docker = read("Dockerfile")
-    assert re.search(r"^FROM python:3\.10", docker, re.M)
+    assert re.search(r"^ARG BASE=python:3\.10-slim$", docker, re.M)  # what users get
+    assert re.search(r"^FROM \$\{BASE\}$", docker, re.M)
     assert "-c constraints.txt" in docker
     for package in ("worldmodels", "components", "pipeline"):
         assert f"COPY {package} ./{package}" in docker
