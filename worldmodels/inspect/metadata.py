@@ -65,10 +65,11 @@ def newest_output(root: str, component: str) -> str:
 
 def newest_rollouts(root: str) -> str:
     """The URI of the root's newest finished Rollouts: what V's laboratory trains on."""
-    runs = finished_executions(open_store(root), "components.rollout_gen.RolloutGen")
+    store = open_store(root)
+    runs = finished_executions(store, "components.rollout_gen.RolloutGen")
     if not runs:
         raise ValueError(f"--root {root}: no finished RolloutGen in ML Metadata")
-    return output_artifacts(open_store(root), runs[-1].id)["rollouts"].uri
+    return output_artifacts(store, runs[-1].id)["rollouts"].uri
 
 
 def newest_inputs(root: str) -> dict[str, str]:
