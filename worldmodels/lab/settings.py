@@ -33,6 +33,7 @@ VAE_LEVERS = {
     "lr1e-4": ["vae.learning_rate=1e-4"],
     "lr3e-4": ["vae.learning_rate=3e-4"],
     "lr1e-3": ["vae.learning_rate=1e-3"],
+    "lr3e-3": ["vae.learning_rate=3e-3"],
     "batch32": ["vae.batch_size=32"],
     "batch64": ["vae.batch_size=64"],
     "batch100": ["vae.batch_size=100"],

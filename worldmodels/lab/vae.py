@@ -120,10 +120,16 @@ def load_runs(work: str, runs: list[VRun]) -> list[VRun]:
 
 
 def save_runs(work: str, runs: list[VRun]) -> None:
-    rows = [{"run": r.name, "setting": r.setting, "seed": r.seed,
-             "vae": dataclasses.asdict(r.vae), "marks": [dataclasses.asdict(m) for m in r.marks]}
-            for r in runs]
+    """Writes these runs' marks, keeping the rows of runs this invocation did not name."""
     path = os.path.join(work, "results.json")
+    kept = []
+    if os.path.exists(path):
+        with open(path) as f:
+            named = {r.name for r in runs}
+            kept = [row for row in json.load(f) if row["run"] not in named]
+    rows = kept + [{"run": r.name, "setting": r.setting, "seed": r.seed,
+                    "vae": dataclasses.asdict(r.vae),
+                    "marks": [dataclasses.asdict(m) for m in r.marks]} for r in runs]
     with open(path + ".tmp", "w") as f:
         json.dump(rows, f, indent=1)
     os.replace(path + ".tmp", path)

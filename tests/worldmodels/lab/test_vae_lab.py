@@ -78,3 +78,15 @@ def test_each_run_is_measured_at_each_mark_and_resumes_exactly(tmp_path):
     assert again.marks == run.marks
     with pytest.raises(ValueError, match="base-seed0 was measured under other settings"):
         vae_lab.load_runs(work, [vae_lab.VRun("base", 0, vae_config(learning_rate=1e-3))])
+
+
+def test_saving_some_runs_keeps_the_marks_of_the_others(tmp_path):
+    work = str(tmp_path)
+    mark = vae_lab.Mark(10, 40, 0.5, 60.0, 12.0, 0.02, 0.3)
+    first = vae_lab.VRun("base", 0, vae_config(), [mark])
+    second = vae_lab.VRun("lr1e-3", 0, vae_config(learning_rate=1e-3), [mark])
+    vae_lab.save_runs(work, [first, second])
+    vae_lab.save_runs(work, [vae_lab.VRun("base", 0, vae_config(), [mark, mark])])
+    again = vae_lab.load_runs(work, [vae_lab.VRun("base", 0, vae_config()),
+                                     vae_lab.VRun("lr1e-3", 0, vae_config(learning_rate=1e-3))])
+    assert [len(r.marks) for r in again] == [2, 1]
