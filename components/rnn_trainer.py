@@ -1,4 +1,5 @@
-"""RNNTrainer: trains M on latent sequences -> Model (step/sequence SavedModel) + ModelRun."""
+"""RNNTrainer: trains M on latent sequences -> Model (step/sequence SavedModel) + ModelRun; in a
+later round from the previous round's M, on this round's and the earlier rounds' latents."""
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel, standard_artifacts
@@ -8,12 +9,14 @@ from components import base
 from components.artifacts import LatentSeries
 from worldmodels.stages import rnn_trainer as stage
 
-SECTIONS = ("rnn",)
+SECTIONS = ("rnn", "rounds")
 
 
 class RNNTrainerSpec(types.ComponentSpec):
     PARAMETERS = base.PARAMETERS
-    INPUTS = {"latents": ChannelParameter(type=LatentSeries)}
+    INPUTS = {"latents": ChannelParameter(type=LatentSeries),
+              "warm_start": ChannelParameter(type=standard_artifacts.Model, optional=True),
+              "earlier_latents": ChannelParameter(type=LatentSeries, optional=True)}
     OUTPUTS = {"model": ChannelParameter(type=standard_artifacts.Model),
                "model_run": ChannelParameter(type=standard_artifacts.ModelRun)}
 
@@ -24,7 +27,9 @@ class RNNTrainerExecutor(base.Executor):
         with base.naming_inputs(input_dict):
             metrics = stage.run(
                 self.config(exec_properties), base.single(input_dict["latents"]).uri, model.uri,
-                run.uri, self.state_dir(input_dict, exec_properties))
+                run.uri, self.state_dir(input_dict, exec_properties),
+                base.single(input_dict["warm_start"]).uri if input_dict.get("warm_start")
+                else None, tuple(a.uri for a in input_dict.get("earlier_latents", [])))
         for name, value in metrics.items():
             if isinstance(value, float):
                 model.set_float_custom_property(name, value)
@@ -36,8 +41,11 @@ class RNNTrainer(base_component.BaseComponent):
     SPEC_CLASS = RNNTrainerSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(RNNTrainerExecutor)
 
-    def __init__(self, latents: types.BaseChannel, config):
+    def __init__(self, latents: types.BaseChannel, config,
+                 warm_start: types.BaseChannel | None = None,
+                 earlier_latents: types.BaseChannel | None = None):
         super().__init__(spec=RNNTrainerSpec(
-            latents=latents, model=channel.Channel(type=standard_artifacts.Model),
+            latents=latents, warm_start=warm_start, earlier_latents=earlier_latents,
+            model=channel.Channel(type=standard_artifacts.Model),
             model_run=channel.Channel(type=standard_artifacts.ModelRun),
             **base.config_parameters(config, SECTIONS, __name__)))

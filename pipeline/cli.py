@@ -75,6 +75,11 @@ def cmd_run(args) -> int:
         cfg = cfg.replace(vae={"kind": args.vae_kind})
     if args.seed is not None:
         cfg = cfg.replace(seed=args.seed)
+    if args.rounds is not None:
+        cfg = cfg.replace(rounds={"count": args.rounds})
+    if cfg.rounds.count > 1 and args.until != "Evaluator":
+        raise UsageError(f"--until {args.until}: stops round 1, so it cannot run "
+                         f"{cfg.rounds.count} rounds; leave out --until or --rounds")
     cfg = _resolved_precision(cfg)
     root = _writable_root(args.root)
     _quiet_libraries(args.verbose)
@@ -95,6 +100,7 @@ def cmd_run(args) -> int:
 
             local_runner.run(cfg, root, enable_cache=not args.no_cache, until=args.until)
     ran = layout.COMPONENTS[:layout.COMPONENTS.index(args.until) + 1]
+    ran += tuple(f"{name}_round{k}" for k in range(2, cfg.rounds.count + 1) for name in ran)
     print(f"done in {time.time() - start:.0f}s")
     print("stages: " + ", ".join(f"{name} {seconds:.1f}s" + (" (cached)" if cached else "")
                                  for name, seconds, cached in metadata.stage_times(root)
@@ -102,6 +108,10 @@ def cmd_run(args) -> int:
     if args.until != "Evaluator":
         print(f"stopped after {args.until}: {metadata.newest_output(root, args.until)}")
         return 0
+    if cfg.rounds.count > 1:
+        for node, agent in metadata.round_agents(root)[:cfg.rounds.count]:
+            print(f"round {node.partition('_round')[2] or 1}: {agent.mean_return:.1f} +- "
+                  f"{agent.std_return:.1f}, IQM {agent.iqm_return:.1f}")
     summary = metadata.latest_agent(root)
     verdict = "BLESSED" if summary.blessed else "NOT_BLESSED"
     print(f"agent: {summary.agent_dir}")
@@ -171,6 +181,16 @@ def cmd_play(args) -> int:
     return play.main_play(args)
 
 
+def _rounds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
+
+
 def _preset_help(default: str) -> str:
     return f"{' | '.join(config.PRESETS)} (default: {default})"
 
@@ -201,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="override the preset's seed")
     run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                      help="override one config value, e.g. --set vae.epochs=2 (repeatable)")
+    run.add_argument("--rounds", type=_rounds, default=None, metavar="N",
+                     help="the paper's iterative training: after round 1 each round plays the "
+                     "previous agent, refines M, searches C again from it and scores it "
+                     "(default: the preset's rounds.count; a finished run given more rounds "
+                     "runs only the new ones)")
     run.add_argument("--until", choices=layout.COMPONENTS, default="Evaluator",
                      help="run the components up to this one only (e.g. RNNTrainer: rollouts, "
                      "V and M for a laboratory; default: all)")

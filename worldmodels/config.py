@@ -255,19 +255,56 @@ class EvaluatorConfig:
 
 
 @dataclass(frozen=True)
+class RoundsConfig:
+    """The paper's iterative training: round 1 is the pipeline on the explorer's episodes; each
+    later round plays the previous round's agent in the real game, refines M on the new
+    episodes with the earlier ones, searches C again from the previous C, and scores it."""
+    count: int = 1  # rounds; 1 = the pipeline without later rounds
+    train_episodes: int = 0  # each later round's new train episodes (0 = rollouts.train_episodes)
+    eval_episodes: int = 0  # and eval episodes (0 = rollouts.eval_episodes)
+    # The share of a later round's episodes the explorer plays (the rest the agent): random
+    # episodes in the mix keep M from believing every episode goes well.
+    explorer_share: float = 0.1
+    action_noise: float = 0.1  # Gaussian noise on the agent's actions, clipped to the game's
+    # M's refinement from the previous round's M: batches and learning rate (0 = rnn's).
+    rnn_steps: int = 0
+    rnn_learning_rate: float = 0.0
+    # The share of M's batches drawn from the newest round's episodes (0 = every round's
+    # episodes alike, by count).
+    newest_share: float = 0.0
+    # C's search, started at the previous round's C with this step size (0 = controller's).
+    sigma: float = 0.0
+    generations: int = 0
+
+    def __post_init__(self):
+        _check_types("rounds", self)
+        _positive("rounds", self, "count")
+        _check("rounds", "count", self.count <= seedlib.MAX_ROUNDS,
+               f"at most {seedlib.MAX_ROUNDS} (the seed ranges' split), got {self.count}")
+        _at_least("rounds", self, 0, "train_episodes", "eval_episodes", "action_noise",
+                  "rnn_steps", "rnn_learning_rate", "newest_share", "sigma", "generations")
+        for name in ("explorer_share", "newest_share"):
+            _check("rounds", name, getattr(self, name) <= 1,
+                   f"must be a share in [0, 1], got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
 class Config:
     preset: str = "paper"
     seed: int = 0
+    round: int = 1  # the round a stage's config is for (for_round); the user sets rounds.count
     env: EnvConfig = field(default_factory=EnvConfig)
     rollouts: RolloutConfig = field(default_factory=RolloutConfig)
     vae: VAEConfig = field(default_factory=VAEConfig)
     rnn: RNNConfig = field(default_factory=RNNConfig)
     controller: ControllerConfig = field(default_factory=ControllerConfig)
     evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
+    rounds: RoundsConfig = field(default_factory=RoundsConfig)
 
     def __post_init__(self):
         _check_types("config", self)
         _at_least("config", self, 0, "seed")
+        _positive("config", self, "round")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -282,7 +319,7 @@ class Config:
 
 
 _SECTIONS = {"env": EnvConfig, "rollouts": RolloutConfig, "vae": VAEConfig, "rnn": RNNConfig,
-             "controller": ControllerConfig, "evaluator": EvaluatorConfig}
+             "controller": ControllerConfig, "evaluator": EvaluatorConfig, "rounds": RoundsConfig}
 
 
 def _merge(base: dict, changes: dict) -> dict:
@@ -299,13 +336,16 @@ def _check_seed_ranges(sections: dict) -> None:
     """Every use's seeds fit its range of the run's block (seeds.py), and the Evaluator's
     tracks stay outside the run's block, so no episode is scored on a track trained on."""
     seed = sections.get("seed", 0)
-    ro, cc, ev = (sections.get(k) for k in ("rollouts", "controller", "evaluator"))
+    ro, cc, ev, rd = (sections.get(k) for k in ("rollouts", "controller", "evaluator", "rounds"))
     room = lambda use: seedlib.RANGES[use][1]
-    if ro:
-        _check("rollouts", "train_episodes", ro.train_episodes <= room("rollouts_train"),
-               f"at most {room('rollouts_train'):,} (its seed range), got {ro.train_episodes:,}")
-        _check("rollouts", "eval_episodes", ro.eval_episodes <= room("rollouts_eval"),
-               f"at most {room('rollouts_eval'):,} (its seed range), got {ro.eval_episodes:,}")
+    rounds = rd.count if rd else 1
+    split_by = ", split by rounds" if rounds > 1 else ""
+    for section, counts in (("rollouts", ro), ("rounds", rd if rounds > 1 else None)):
+        for split in ("train", "eval") if counts else ():
+            most, got = (seedlib.round_room(f"rollouts_{split}", rounds),
+                         getattr(counts, f"{split}_episodes"))
+            _check(section, f"{split}_episodes", got <= most,
+                   f"at most {most:,} (its seed range{split_by}), got {got:,}")
     if cc:
         _check("controller", "generations",
                cc.generations * cc.max_tracks() <= room("search")
@@ -335,7 +375,7 @@ def from_dict(data: dict) -> Config:
             if unknown:
                 raise ConfigError(f"{key}.{unknown[0]}: unknown field")
             kwargs[key] = section(**value)
-        elif key in ("preset", "seed"):
+        elif key in ("preset", "seed", "round"):
             kwargs[key] = value
         else:
             raise ConfigError(f"{key}: unknown config section")
@@ -354,10 +394,30 @@ def from_dict(data: dict) -> Config:
 
 
 def sections_json(cfg: Config, sections: tuple[str, ...]) -> str:
-    """JSON of the preset, the seed and the named sections only."""
+    """JSON of the preset, the seed and the named sections only; the rounds section and the
+    round only in a later round's (round 1 reads neither, so adding rounds keeps its cache)."""
     data = dataclasses.asdict(cfg)
-    return json.dumps({k: v for k, v in data.items() if k in ("preset", "seed", *sections)},
-                      sort_keys=True)
+    keep = {"preset", "seed", *sections}
+    keep = keep | {"round", "rounds"} if cfg.round > 1 else keep - {"rounds"}
+    return json.dumps({k: v for k, v in data.items() if k in keep}, sort_keys=True)
+
+
+def for_round(cfg: Config, k: int) -> Config:
+    """The config round k's stages run on: round 1 is cfg itself; a later round's takes its
+    rollout counts, M's steps and learning rate and C's step size and generations from the
+    rounds section (0 = unchanged), and its rounds.count is k, so the parameters of a round's
+    stages do not depend on how many rounds follow it."""
+    if k == 1:
+        return cfg
+    r = cfg.rounds
+    if not 1 <= k <= r.count:
+        raise ConfigError(f"round: {k} is not one of rounds 1..{r.count}")
+    rollouts = {"train_episodes": r.train_episodes, "eval_episodes": r.eval_episodes}
+    rnn = {"steps": r.rnn_steps, "learning_rate": r.rnn_learning_rate}
+    controller = {"sigma0": r.sigma, "generations": r.generations}
+    given = lambda section: {k: v for k, v in section.items() if v}
+    return cfg.replace(round=k, rounds={"count": k}, rollouts=given(rollouts), rnn=given(rnn),
+                       controller=given(controller))
 
 
 PAPER = Config(preset="paper")

@@ -16,6 +16,22 @@ RANGES = {"rollouts_train": (0, 500_000), "rollouts_eval": (500_000, 100_000),
           "search": (700_000, 200_000), "search_eval": (900_000, 100_000)}
 
 
+# Rounds (config.RoundsConfig) split the rollout ranges: round k's episodes start at
+# (k - 1) * size / MAX_ROUNDS of each, so no round replays another's tracks.
+MAX_ROUNDS = 10
+
+
+def round_room(use: str, rounds: int) -> int:
+    """Seeds a round may use of the range `use` in a run of `rounds` rounds."""
+    size = RANGES[use][1]
+    return size if rounds == 1 else size // MAX_ROUNDS
+
+
+def round_seeds(run_seed: int, use: str, k: int, count: int) -> list[int]:
+    """Round k's first `count` seeds of the range `use` (a rollout range)."""
+    return seeds(run_seed, use, (k - 1) * (RANGES[use][1] // MAX_ROUNDS), count)
+
+
 def seeds(run_seed: int, use: str, start: int, count: int) -> list[int]:
     """Seeds start .. start + count - 1 of the range `use` in run `run_seed`'s block."""
     offset, size = RANGES[use]

@@ -121,11 +121,15 @@ def test_seed_ranges_are_disjoint_by_construction(seed):
     """Every use of a run's seeds has its own range; the Evaluator's tracks are outside the
     run's block or the config refuses them."""
     evaluator_seed = seeds.EVALUATOR_DEFAULT + (seeds.BLOCK if seed == 10 else 0)
-    cfg = configlib.PAPER.replace(seed=seed, evaluator={"seed": evaluator_seed})
+    cfg = configlib.PAPER.replace(seed=seed, evaluator={"seed": evaluator_seed},
+                                  rounds={"count": 3})
     cc = cfg.controller
     used = {
-        "rollouts": episode_seeds(seed, "train", cfg.rollouts.train_episodes)
-        + episode_seeds(seed, "eval", cfg.rollouts.eval_episodes),
+        f"rollouts round {k}": episode_seeds(configlib.for_round(cfg, k), "train",
+                                             cfg.rollouts.train_episodes)
+        + episode_seeds(configlib.for_round(cfg, k), "eval", cfg.rollouts.eval_episodes)
+        for k in (1, 2, 3)}
+    used |= {
         "search": seeds.seeds(seed, "search", 0, cc.generations * cc.max_episodes()),
         "dreams": seeds.seeds(seed, "dreams", 0, cc.generations * cc.dream_episodes),
         "search_eval": seeds.seeds(seed, "search_eval", 0, cc.eval_episodes),
@@ -169,7 +173,10 @@ OUT_OF_RANGE = {
                    "dream_starts_every": -1, "dream_dropout": 1.0,
                    "dream_ends": "sometimes"},
     "evaluator": {"episodes": 0, "seed": -1},
-    "config": {"seed": -1},
+    "rounds": {"count": 0, "train_episodes": -1, "eval_episodes": -1, "explorer_share": 1.1,
+               "action_noise": -0.1, "rnn_steps": -1, "rnn_learning_rate": -1e-3,
+               "newest_share": -0.5, "sigma": -0.1, "generations": -1},
+    "config": {"seed": -1, "round": 0},
 }
 NO_RANGE = {"rnn.reward_head", "rnn.done_head", "evaluator.threshold", "config.preset",
             "controller.cma_diagonal", "controller.mirrored"}
@@ -178,7 +185,7 @@ NO_RANGE = {"rnn.reward_head", "rnn.done_head", "evaluator.threshold", "config.p
 def _every_field():
     sections = {"config": configlib.Config, **configlib._SECTIONS}
     return [(name, f) for name, cls in sections.items() for f in dataclasses.fields(cls)
-            if name != "config" or f.name in ("preset", "seed")]
+            if name != "config" or f.name in ("preset", "seed", "round")]
 
 
 def _build(section: str, name: str, value):
@@ -234,3 +241,38 @@ def test_mirrored_sampling_needs_an_even_population():
                        "needs an even population, got 15$"):
         configlib.preset("medium").replace(controller={"mirrored": True, "population": 15})
     assert configlib.preset("medium").replace(controller={"mirrored": True}).controller.mirrored
+
+
+def test_a_later_round_takes_its_settings_from_the_rounds_section():
+    cfg = configlib.TINY.replace(rounds={"count": 3, "train_episodes": 6, "rnn_steps": 5,
+                                         "rnn_learning_rate": 3e-4, "sigma": 0.02})
+    assert configlib.for_round(cfg, 1) is cfg
+    second = configlib.for_round(cfg, 2)
+    assert (second.round, second.rounds.count) == (2, 2)
+    assert (second.rollouts.train_episodes, second.rollouts.eval_episodes) == (6, 2)
+    assert (second.rnn.steps, second.rnn.learning_rate) == (5, 3e-4)
+    assert (second.controller.sigma0, second.controller.generations) == (0.02, 3)
+    # a round's stages do not depend on how many rounds follow it
+    assert configlib.for_round(cfg.replace(rounds={"count": 2}), 2) == second
+    assert '"round": 2' in configlib.sections_json(second, ("rnn",))
+    assert '"round"' not in configlib.sections_json(cfg, ("rnn",))  # round 1's keys as before
+    with pytest.raises(ConfigError, match=r"^round: 4 is not one of rounds 1\.\.3$"):
+        configlib.for_round(cfg, 4)
+
+
+@pytest.mark.parametrize("rounds, message", [
+    ({"count": 0}, r"^rounds\.count: must be > 0, got 0$"),
+    ({"count": 11}, r"^rounds\.count: at most 10 \(the seed ranges' split\), got 11$"),
+    ({"explorer_share": 1.5}, r"^rounds\.explorer_share: must be a share in \[0, 1\], got 1\.5$"),
+    ({"count": 2, "train_episodes": 60_000},
+     r"^rounds\.train_episodes: at most 50,000 \(its seed range, split by rounds\), got 60,000$"),
+])
+def test_bad_rounds_are_named(rounds, message):
+    with pytest.raises(ConfigError, match=message):
+        configlib.TINY.replace(rounds=rounds)
+
+
+def test_more_rounds_narrow_round_one_s_rollout_seeds():
+    big = configlib.PAPER.replace(rollouts={"train_episodes": 60_000})
+    with pytest.raises(ConfigError, match=r"^rollouts\.train_episodes: at most 50,000 "):
+        big.replace(rounds={"count": 2})

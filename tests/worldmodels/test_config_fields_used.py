@@ -6,7 +6,8 @@ is a parameter annotated with the section's class or a name assigned from `x.vae
 level's `seed` and `preset` on a name annotated `Config` or assigned from `Config.from_json`
 or `.config(...)`. A section method in config.py (e.g. `episodes_at`) reads the fields it uses
 when the library calls it. Reading by section, not by bare name, matters: `.steps` and
-`.workers` are common attribute names that would prove nothing. A read is what the test can
+`.workers` are common attribute names that would prove nothing. config.py's functions the
+library calls (for_round) read what they read. A read is what the test can
 check without running hours of pipeline; that a read field changes its stage's artifact is
 then guaranteed by the cache key, which holds every field of the stage's sections (checked
 below: every section is some component's). Validation in __post_init__ is not a read.
@@ -92,9 +93,17 @@ def _library_reads() -> set[tuple[str, str]]:
     for path in _library_files():
         tree = ast.parse(path.read_text())
         reads |= _reads(tree)
-        called |= {n.func.attr for n in ast.walk(tree)
-                   if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
-    return reads | _method_reads(called)
+        called |= {n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id
+                   for n in ast.walk(tree) if isinstance(n, ast.Call)
+                   and isinstance(n.func, (ast.Attribute, ast.Name))}
+    return reads | _method_reads(called) | _function_reads(called)
+
+
+def _function_reads(called: set[str]) -> set[tuple[str, str]]:
+    """Fields read by config.py's functions that the library calls (e.g. for_round)."""
+    tree = ast.parse((ROOT / "worldmodels" / "config.py").read_text())
+    return {read for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in called
+            for read in _reads(n)}
 
 
 def test_every_config_field_is_read_by_the_library():

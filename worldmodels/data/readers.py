@@ -92,10 +92,32 @@ def rnn_sequences(directory: str, split: str, seq_len: int, batch_size: int,
     """Batches of windows {mu, logvar, action, next_mu, next_logvar, reward, done, mask}
     each [B, seq_len, ...]; once=True (evaluation) masks repeated steps so each transition
     counts once. Returns (dataset, shard files)."""
+    ds, files = _window_stream(directory, split, seq_len, seed, shuffle_buffer, repeat, once)
+    return ds.batch(batch_size, drop_remainder=repeat).prefetch(AUTOTUNE), files
+
+
+def mixed_rnn_sequences(directories: list[str], weights: list[float], split: str,
+                        seq_len: int, batch_size: int, seed: int = 0,
+                        shuffle_buffer: int = 1000):
+    """rnn_sequences' training batches drawn from several datasets (rounds' latents), each
+    window from directory i with probability weights[i], endlessly; the draws seeded, so
+    training resumes exactly. Returns (dataset, every shard file)."""
+    streams, files = [], []
+    for i, directory in enumerate(directories):
+        ds, found = _window_stream(directory, split, seq_len, seed + i, shuffle_buffer, True,
+                                   False)
+        streams.append(ds)
+        files += found
+    total = float(sum(weights))
+    mixed = tf.data.Dataset.sample_from_datasets(streams, [w / total for w in weights],
+                                                 seed=seed)
+    return mixed.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE), files
+
+
+def _window_stream(directory: str, split: str, seq_len: int, seed: int | None,
+                   shuffle_buffer: int, repeat: bool, once: bool):
     episodes, files = _episodes(directory, split, seed)
     ds = episodes.flat_map(lambda ep: _windows(ep, seq_len, once))
     if seed is not None:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        ds = ds.repeat()
-    return ds.batch(batch_size, drop_remainder=repeat).prefetch(AUTOTUNE), files
+    return (ds.repeat() if repeat else ds), files

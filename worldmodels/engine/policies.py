@@ -1,5 +1,5 @@
-"""The batched policies the episode loop drives with V and M: one controller per environment
-(a CMA-ES population), and an exported agent SavedModel (one controller for all)."""
+"""The batched policy the episode loop drives with V and M: one controller per environment
+(a CMA-ES population). An exported agent's is in engine/saved_agent.py."""
 from __future__ import annotations
 
 import numpy as np
@@ -54,24 +54,4 @@ class PopulationPolicy:
                                     self.model.action_size)
         action, h, c = self.model.step(np.asarray(frames), w, b, self.h[slots], self.c[slots])
         self.h[slots], self.c[slots] = h.numpy(), c.numpy()
-        return action.numpy()
-
-
-class SavedAgentPolicy:
-    """An agent SavedModel (export.agent) driving the loop, its recurrent state per slot."""
-
-    def __init__(self, agent):
-        self.agent = agent
-
-    def reset(self, slots: int) -> None:
-        state = self.agent.initial_state(slots)
-        self.h, self.c = state["h"].numpy(), state["c"].numpy()
-
-    def begin(self, slot: int, job) -> None:
-        self.h[slot] = 0.0
-        self.c[slot] = 0.0
-
-    def act(self, frames: np.ndarray, slots) -> np.ndarray:
-        action, state = self.agent.act(frames, {"h": self.h[slots], "c": self.c[slots]})
-        self.h[slots], self.c[slots] = state["h"].numpy(), state["c"].numpy()
         return action.numpy()

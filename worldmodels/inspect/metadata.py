@@ -40,18 +40,34 @@ def finished_executions(store, type_name: str) -> list:
                   key=lambda e: (e.create_time_since_epoch, e.id))
 
 
+def newest_by_node(store) -> dict[str, metadata_store_pb2.Execution]:
+    """Each pipeline node's (component id's: RolloutGen, RolloutGen_round2, ...) newest
+    finished execution, in the pipeline's order: round by round, stage by stage."""
+    done = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
+    newest = {}
+    for context in store.get_contexts_by_type("node"):
+        node = context.name.rpartition(".")[2]
+        for e in store.get_executions_by_context(context.id):
+            if e.last_known_state in done and (
+                    node not in newest or (e.create_time_since_epoch, e.id) >
+                    (newest[node].create_time_since_epoch, newest[node].id)):
+                newest[node] = e
+    return dict(sorted(newest.items(), key=lambda item: _node_order(item[0])))
+
+
+def _node_order(node: str) -> tuple[int, int]:
+    component, _, k = node.partition("_round")
+    stages = [s.split(".")[1] for s in STAGES]
+    return (int(k) if k else 1, stages.index(component) if component in stages else len(stages))
+
+
 def stage_times(root: str) -> list[tuple[str, float, bool]]:
-    """(component, seconds, served from cache) of each stage's newest finished execution:
+    """(component id, seconds, served from cache) of each node's newest finished execution:
     from its registration to its last update (when its outputs were published)."""
-    store = open_store(root)
     out = []
-    for stage in STAGES:
-        runs = finished_executions(store, f"components.{stage}")
-        if runs:
-            last = runs[-1]
-            seconds = (last.last_update_time_since_epoch - last.create_time_since_epoch) / 1000
-            out.append((stage.split(".")[1], seconds,
-                        last.last_known_state == metadata_store_pb2.Execution.CACHED))
+    for node, last in newest_by_node(open_store(root)).items():
+        seconds = (last.last_update_time_since_epoch - last.create_time_since_epoch) / 1000
+        out.append((node, seconds, last.last_known_state == metadata_store_pb2.Execution.CACHED))
     return out
 
 
@@ -110,7 +126,18 @@ def latest_agent(root: str) -> AgentSummary:
     runs = finished_executions(store, EVALUATOR_TYPE)
     if not runs:
         raise LookupError(f"{root}: no finished Evaluator run in ML Metadata")
-    out = output_artifacts(store, runs[-1].id)
+    return _summary(store, runs[-1])
+
+
+def round_agents(root: str) -> list[tuple[str, AgentSummary]]:
+    """(Evaluator's component id, its agent) of each round, round 1 first."""
+    store = open_store(root)
+    return [(node, _summary(store, e)) for node, e in newest_by_node(store).items()
+            if e.type == EVALUATOR_TYPE]
+
+
+def _summary(store, execution) -> AgentSummary:
+    out = output_artifacts(store, execution.id)
     agent, blessing = out["agent"], out["blessing"]
     return AgentSummary(
         agent_dir=os.path.join(agent.uri, SERVING_DIR),

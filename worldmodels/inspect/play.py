@@ -13,9 +13,8 @@ import numpy as np
 
 from worldmodels import layout, seeds
 from worldmodels.engine.episodes import Job, Observer, play_jobs
-from worldmodels.engine.policies import SavedAgentPolicy
+from worldmodels.engine.saved_agent import SavedAgentPolicy, agent_game
 from worldmodels.env.factory import make_env
-from worldmodels.games import by_screen
 from worldmodels.export import serving
 from worldmodels.inspect import visuals
 
@@ -121,11 +120,6 @@ def play(agent_dir: str, episodes: int = 1, seed: int = seeds.EVALUATOR_DEFAULT,
     if recorder:
         print(f"recorded {recorder.frames} frames to {record}")
     return returns
-
-
-def agent_game(agent):
-    """The game an agent SavedModel plays, known by the screens its `act` takes."""
-    return by_screen(agent.act.concrete_functions[0].structured_input_signature[0][0].shape[1:])
 
 
 def main_play(args) -> int:

@@ -24,7 +24,8 @@ from worldmodels.training import cmaes
 
 
 def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, state_dir: str,
-        beam_args: list[str] | None = None, latents_dir: str | None = None) -> dict:
+        beam_args: list[str] | None = None, latents_dir: str | None = None,
+        start_dir: str | None = None) -> dict:
     """The search, one generation per turn of its loop: ask CMA-ES for candidates, score
     them (each on the same tracks, or dreams, in a generation), tell CMA-ES, and every
     `eval_every` generations (and at the last) evaluate the distribution mean on fixed real
@@ -33,7 +34,8 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
     every generation.
 
     Candidates are scored in the real environment or, per `controller.environment`, in M's
-    dream, starting from the latents of `latents_dir`."""
+    dream, starting from the latents of `latents_dir`. A later round's search starts at the
+    previous round's C (`start_dir`, a Model artifact with params.npy)."""
     checks.check_saved_model(vae_dir)
     checks.check_saved_model(rnn_dir)
     if latents_dir:
@@ -45,8 +47,9 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
                                      game(cfg.env.env_id).action_size)
     state_path = os.path.join(state_dir, "cmaes_state.pkl")
     os.makedirs(state_dir, exist_ok=True)
+    start = start_params(start_dir, dim) if start_dir else None
     search = (cmaes.CMASearch.load(state_path) if os.path.exists(state_path) else
-              cmaes.for_controller(dim, cc, cfg.seed))
+              cmaes.for_controller(dim, cc, cfg.seed, start))
     resumed_from = search.generation
     remaining = range(search.generation, cc.generations)
     dreamt = [g for g in remaining if cc.dreams_at(g)]
@@ -99,6 +102,20 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
     return {"generations": len(history), "best_eval_mean": chosen["eval_mean"],
             "best_eval_generation": chosen["generation"],
             "resumed_from_generation": resumed_from}
+
+
+def start_params(controller_dir: str, dim: int) -> np.ndarray:
+    """The previous round's C, refused in one line unless it has this round's C's size (V's
+    z, M's hidden units and the game's actions decide it)."""
+    path = os.path.join(controller_dir, "params.npy")
+    try:
+        params = np.load(path)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: unreadable controller parameters ({err})") from None
+    if params.shape != (dim,):
+        raise ValueError(f"{path}: a controller of {params.size} parameters; this round's V, M "
+                         f"and game need {dim}")
+    return params
 
 
 def _dream_seeds(cfg: Config, g: int) -> list[int]:

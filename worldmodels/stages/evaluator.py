@@ -10,7 +10,8 @@ from worldmodels import layout, scores
 from worldmodels.config import Config
 from worldmodels.data import checks
 from worldmodels.engine import episodes
-from worldmodels.engine.policies import SavedAgentPolicy, WorldModel
+from worldmodels.engine.policies import WorldModel
+from worldmodels.engine.saved_agent import SavedAgentPolicy
 from worldmodels.engine.scorers import real_scorer
 from worldmodels.env.factory import make_env
 from worldmodels.games import game

@@ -44,11 +44,13 @@ class CMASearch:
     evaluated: the whole state of a search, saved after every generation."""
 
     def __init__(self, dim: int, sigma0: float, population: int, seed: int,
-                 weight_decay: float = 0.0, diagonal: bool = False, mirrored: bool = False):
+                 weight_decay: float = 0.0, diagonal: bool = False, mirrored: bool = False,
+                 start: np.ndarray | None = None):
         """`diagonal`: separable CMA-ES (pycma's CMA_diagonal), whose covariance learns about
         `dim` times faster; with hundreds of parameters and a small population the full
         matrix barely moves in a short search. `mirrored`: candidates come in pairs m +- sigma y
-        (an even population), which cancels the noise of y's direction in each pair."""
+        (an even population), which cancels the noise of y's direction in each pair. `start`:
+        the first mean (a later round's search starts at the previous round's C), else 0."""
         random = np.random.RandomState(seed + 1)
         options = {"popsize": population, "seed": seed + 1, "verbose": -9,  # cma: seed 0 = random
                    "randn": random.randn, "CMA_diagonal": diagonal}
@@ -56,7 +58,10 @@ class CMASearch:
             if population % 2:
                 raise ValueError(f"mirrored sampling needs an even population, got {population}")
             options.update(CMA_mirrors=population // 2, CMA_mirrormethod=0)  # 0: every pair
-        self.es = cma.CMAEvolutionStrategy(np.zeros(dim), sigma0, options)
+        x0 = np.zeros(dim) if start is None else np.asarray(start, np.float64)
+        if x0.shape != (dim,):
+            raise ValueError(f"the search's start has {x0.size} parameters, C has {dim}")
+        self.es = cma.CMAEvolutionStrategy(x0, sigma0, options)
         self.weight_decay = weight_decay
         self.history: list[GenerationStats] = []
         self.evaluated_means: dict[int, np.ndarray] = {}  # generation -> the mean evaluated
@@ -115,10 +120,12 @@ class CMASearch:
         return search
 
 
-def for_controller(dim: int, cc: ControllerConfig, seed: int) -> CMASearch:
-    """A fresh search with a ControllerConfig's settings (`seed`: the CMA-ES seed)."""
+def for_controller(dim: int, cc: ControllerConfig, seed: int,
+                   start: np.ndarray | None = None) -> CMASearch:
+    """A fresh search with a ControllerConfig's settings (`seed`: the CMA-ES seed), its mean
+    at `start` (else 0)."""
     return CMASearch(dim, cc.sigma0, cc.population, seed, cc.weight_decay,
-                     diagonal=cc.cma_diagonal, mirrored=cc.mirrored)
+                     diagonal=cc.cma_diagonal, mirrored=cc.mirrored, start=start)
 
 
 def history_rows(search: CMASearch) -> list[dict]:

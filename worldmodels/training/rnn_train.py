@@ -8,6 +8,7 @@ same seeded stream of windows and skips the batches already trained on.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 
 import keras
@@ -72,7 +73,11 @@ def make_train_step(model: MDNRNN, optimizer, cfg: RNNConfig, seed: int):
 
 
 def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
-              log_dir: str | None = None) -> RNNResult:
+              log_dir: str | None = None, warm_start: str | None = None,
+              earlier: tuple[str, ...] = (), newest_share: float = 0.0) -> RNNResult:
+    """Trains M for cfg.steps batches from `latents_dir`'s train split, resuming from
+    `checkpoint_dir`; evaluated on its eval split. A later round's M starts from `warm_start`
+    (an exported M's SavedModel) and draws its windows from `earlier` datasets too (mix_weights)."""
     keras.utils.set_random_seed(seed)
     features = rlds.open_dataset(latents_dir).info.features["steps"]
     model = build_model(cfg, features["observation"]["mu"].shape[0], features["action"].shape[0])
@@ -80,13 +85,20 @@ def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
     step = tf.Variable(0, dtype=tf.int64, trainable=False)
     ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
     manager = tf.train.CheckpointManager(ckpt, checkpoint_dir, max_to_keep=2)
-    checkpoints.restore_newest(ckpt, manager)
+    if not checkpoints.restore_newest(ckpt, manager) and warm_start:
+        load_exported_weights(model, warm_start)
     writer = tf.summary.create_file_writer(log_dir) if log_dir else None
 
     train_step = make_train_step(model, optimizer, cfg, seed)
     done = int(step.numpy())
-    data, files = readers.rnn_sequences(latents_dir, "train", cfg.seq_len, cfg.batch_size,
-                                        seed=seed)
+    if earlier:
+        directories = [latents_dir, *earlier]
+        data, files = readers.mixed_rnn_sequences(
+            directories, mix_weights(directories, newest_share), "train", cfg.seq_len,
+            cfg.batch_size, seed=seed)
+    else:
+        data, files = readers.rnn_sequences(latents_dir, "train", cfg.seq_len, cfg.batch_size,
+                                            seed=seed)
     loss = float("nan")
     with Progress("MDN-RNN", cfg.steps, "step") as bar:
         bar.update(done)
@@ -113,6 +125,29 @@ def train_rnn(latents_dir: str, cfg: RNNConfig, seed: int, checkpoint_dir: str,
         writer.flush()
     heads = {k: v for k, v in evaluation.items() if k != "nll"}
     return RNNResult(model, int(step.numpy()), loss, evaluation["nll"], heads)
+
+
+def mix_weights(directories: list[str], newest_share: float) -> list[float]:
+    """How often each dataset (the newest first) gives a training window: by its train
+    episodes, or `newest_share` to the newest and the rest to the others by their episodes."""
+    counts = [rlds.split_counts(d, "train")[0] for d in directories]
+    if not newest_share:
+        return [float(c) for c in counts]
+    rest = sum(counts[1:])
+    return [newest_share] + [(1.0 - newest_share) * c / rest for c in counts[1:]]
+
+
+def load_exported_weights(model: MDNRNN, saved_model_dir: str) -> None:
+    """M's weights from an exported M (export.rnn.save_rnn keeps it as the `rnn` child of
+    its module), into `model` before its first step; a refusal names the directory."""
+    try:
+        restore = tf.train.Checkpoint(rnn=model).read(
+            os.path.join(saved_model_dir, "variables", "variables"))
+        model(tf.zeros([1, 1, model.z_size]), tf.zeros([1, 1, model.action_size]))  # restores
+        restore.assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.OpError) as err:
+        raise ValueError(f"{saved_model_dir}: not an M of this shape to start from "
+                         f"({str(err).splitlines()[0]})") from None
 
 
 def evaluate_rnn(model: MDNRNN, latents_dir: str, cfg: RNNConfig, seed: int) -> dict:

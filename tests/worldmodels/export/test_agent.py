@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from worldmodels.engine.episodes import Job
-from worldmodels.engine.policies import SavedAgentPolicy, WorldModel
+from worldmodels.engine.policies import WorldModel
+from worldmodels.engine.saved_agent import SavedAgentPolicy
 from worldmodels.games import CAR_RACING_GAME
 from worldmodels.export import agent, serving
 

@@ -158,3 +158,12 @@ def test_a_resumed_search_with_levers_equals_an_uninterrupted_one(tmp_path, opti
     run_search(CMASearch(8, 0.2, 6, seed=1, **options), sphere, 3, state_path=path)
     resumed = run_search(CMASearch.load(path), sphere, 8)
     np.testing.assert_array_equal(resumed.mean_params(), straight.mean_params())
+
+
+def test_a_later_round_s_search_starts_at_the_given_mean():
+    start = np.linspace(-1.0, 1.0, 10)
+    search = CMASearch(10, 0.01, 8, seed=3, start=start)
+    np.testing.assert_array_equal(search.mean_params(), start)
+    assert np.abs(search.ask() - start).max() < 0.1  # sigma 0.01 about the start, not about 0
+    with pytest.raises(ValueError, match=r"^the search's start has 9 parameters, C has 10$"):
+        CMASearch(10, 0.01, 8, seed=3, start=np.zeros(9))
