@@ -41,6 +41,10 @@ class EvaluatorExecutor(base.BeamExecutor):
                 artifact.set_float_custom_property(f"{name}_return", result[name])
             artifact.set_int_custom_property("episodes", len(result["returns"]))
             base.record_workers(artifact, result["worker_ids"])
+        for name in ("rank_correlation", "gap"):
+            if result["dream_fidelity"].get(name) is not None:
+                evaluation.set_float_custom_property(f"dream_{name}",
+                                                     result["dream_fidelity"][name])
         verdict = "BLESSED" if result["blessed"] else "NOT_BLESSED"
         os.makedirs(blessing.uri, exist_ok=True)
         open(os.path.join(blessing.uri, verdict), "w").close()

@@ -109,9 +109,9 @@ def cmd_run(args) -> int:
         print(f"stopped after {args.until}: {metadata.newest_output(root, args.until)}")
         return 0
     if cfg.rounds.count > 1:
-        for node, agent in metadata.round_agents(root)[:cfg.rounds.count]:
-            print(f"round {node.partition('_round')[2] or 1}: {agent.mean_return:.1f} +- "
-                  f"{agent.std_return:.1f}, IQM {agent.iqm_return:.1f}")
+        for row in metadata.round_rows(root)[:cfg.rounds.count]:
+            print(f"round {row['round']}: {row['mean']:.1f} +- {row['std']:.1f}, IQM "
+                  f"{row['iqm']:.1f}; {_fidelity_text(row['dream_fidelity'])}")
     summary = metadata.latest_agent(root)
     verdict = "BLESSED" if summary.blessed else "NOT_BLESSED"
     print(f"agent: {summary.agent_dir}")
@@ -119,6 +119,15 @@ def cmd_run(args) -> int:
           f"{cfg.env.env_id} episodes ({verdict}, threshold {summary.threshold:g}); "
           f"IQM {summary.iqm_return:.1f}, 95% CI [{summary.iqm_ci[0]:.1f}, {summary.iqm_ci[1]:.1f}]")
     return 0
+
+
+def _fidelity_text(fidelity: dict) -> str:
+    if "unmeasured" in fidelity:
+        return f"dream fidelity unmeasured ({fidelity['unmeasured']})"
+    correlation = fidelity["rank_correlation"]
+    return (f"dream-real rank correlation "
+            f"{'- (a constant side)' if correlation is None else format(correlation, '.2f')}, "
+            f"dream minus real {fidelity['gap']:.1f}")
 
 
 def _resolved_precision(cfg):

@@ -247,11 +247,21 @@ class EvaluatorConfig:
     episodes: int = 100
     seed: int = seedlib.EVALUATOR_DEFAULT  # episodes use seed, seed+1, ... (see seeds.py)
     threshold: float = 900.0  # BLESSED when the mean return reaches this
+    # Dream fidelity (engine/fidelity.py), where M's dream can score: this many controllers
+    # (half the search's, half random; 0 = not measured), each on this many of the
+    # evaluation's seeds, real and dreamt.
+    fidelity_controllers: int = 8
+    fidelity_episodes: int = 4
 
     def __post_init__(self):
         _check_types("evaluator", self)
-        _positive("evaluator", self, "episodes")
-        _at_least("evaluator", self, 0, "seed")
+        _positive("evaluator", self, "episodes", "fidelity_episodes")
+        _at_least("evaluator", self, 0, "seed", "fidelity_controllers")
+        _check("evaluator", "fidelity_controllers", self.fidelity_controllers != 1,
+               "must be 0 (off) or at least 2 (a rank correlation needs two), got 1")
+        _check("evaluator", "fidelity_episodes", self.fidelity_episodes <= self.episodes,
+               f"at most evaluator.episodes ({self.episodes}: it plays their first seeds), got "
+               f"{self.fidelity_episodes}")
 
 
 @dataclass(frozen=True)
@@ -456,7 +466,8 @@ TINY = PAPER.replace(
     rnn={"steps": 10, "batch_size": 4, "seq_len": 32, "checkpoint_every": 5},
     controller={"population": 4, "episodes_per_candidate": 1, "generations": 3,
                 "envs_per_worker": 4, "eval_every": 2, "eval_episodes": 2},
-    evaluator={"episodes": 2, "threshold": 0.0},
+    evaluator={"episodes": 2, "threshold": 0.0, "fidelity_controllers": 4,
+               "fidelity_episodes": 2},
 )
 
 # DoomTakeCover, the paper's second experiment: C trained only in M's dream (which ends when M
@@ -492,7 +503,8 @@ DOOM_TINY = DOOM_PAPER.replace(
     rnn={"steps": 10, "batch_size": 4, "seq_len": 32, "checkpoint_every": 5},
     controller={"population": 4, "dream_episodes": 2, "generations": 3, "dream_steps": 100,
                 "envs_per_worker": 4, "eval_every": 2, "eval_episodes": 2},
-    evaluator={"episodes": 2, "threshold": 0.0},
+    evaluator={"episodes": 2, "threshold": 0.0, "fidelity_controllers": 4,
+               "fidelity_episodes": 2},
 )
 
 PRESETS = {"tiny": TINY, "small": SMALL, "medium": MEDIUM, "paper": PAPER,

@@ -55,3 +55,22 @@ def summarize(returns) -> dict:
     low, high = iqm_confidence_interval(x)
     return {"mean": float(x.mean()), "std": float(x.std()), "median": float(np.median(x)),
             "iqm": iqm(x), "iqm_ci_low": low, "iqm_ci_high": high}
+
+
+def spearman(x, y) -> float:
+    """Spearman's rank correlation: Pearson's of the ranks (ties share their mean rank);
+    nan where either side is constant."""
+    rx, ry = _ranks(np.asarray(x, np.float64)), _ranks(np.asarray(y, np.float64))
+    if rx.std() == 0 or ry.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(len(x), np.float64)
+    ranks[order] = np.arange(len(x), dtype=np.float64)
+    for value in np.unique(x):  # ties: their mean rank
+        tied = x == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks

@@ -26,8 +26,9 @@ def test_rollouts_run_no_model_training_export_dream_or_search_code():
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
-def test_only_the_search_runs_the_dream(component):
-    assert ("worldmodels.engine.dream" in closure(component)) == (component == "controller_search")
+def test_only_the_search_and_the_evaluator_s_fidelity_run_the_dream(component):
+    assert ("worldmodels.engine.dream" in closure(component)) == (
+        component in ("controller_search", "evaluator"))
 
 
 def test_v_and_m_are_trained_and_encoded_apart():

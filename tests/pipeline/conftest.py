@@ -1,5 +1,5 @@
-"""One tiny and one doom_tiny pipeline run (the README's main commands), each shared by the
-pipeline tests."""
+"""One tiny and one doom_tiny pipeline run (the README's main commands) and one tiny run of
+two rounds, each shared by the pipeline tests."""
 from __future__ import annotations
 
 import pytest
@@ -11,6 +11,14 @@ from tests.pipeline.runs import cli
 def tiny_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp("tiny"))
     result = cli("run", "--preset", "tiny", "--root", root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root, result
+
+
+@pytest.fixture(scope="session")
+def tiny_rounds_root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp("tiny_rounds"))
+    result = cli("run", "--preset", "tiny", "--root", root, "--rounds", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     return root, result
 

@@ -37,17 +37,20 @@ def kill_plan(seed: int) -> list[tuple[str, float]]:
     return plan + [("Evaluator", float(s)) for s in rng.uniform(0.0, 3.0, 2)]
 
 
-def run_until(root: str, target: tuple[str, float], timeout: float = 600) -> bool:
-    """Runs the tiny pipeline; SIGKILLs its process group when `target` is reached. Returns
-    whether it was killed (False: the run finished first)."""
+def run_until(root: str, target: tuple[str, float], timeout: float = 600, rounds: int = 1) -> bool:
+    """Runs the tiny pipeline (`rounds` rounds); SIGKILLs its process group when `target` is
+    reached (the Evaluator's: the last round's). Returns whether it was killed (False: the
+    run finished first)."""
     env = {**os.environ, "WORLDMODELS_PROGRESS_SECONDS": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--preset", "tiny",
-                             "--root", root], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+                             "--root", root, "--rounds", str(rounds)], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in proc.stderr], daemon=True).start()
     desc, at = target
-    evaluator_dirs = os.path.join(root, "pipeline/Evaluator/.system/stateful_working_dir/*")
+    evaluator = "Evaluator" if rounds == 1 else f"Evaluator_round{rounds}"
+    evaluator_dirs = os.path.join(root, f"pipeline/{evaluator}/.system/stateful_working_dir/*")
     seen_at, deadline = None, time.time() + timeout
     while time.time() < deadline:
         try:
@@ -84,3 +87,20 @@ def test_killed_everywhere_and_resumed_equals_uninterrupted(tiny_root, tmp_path)
         desc: 2 for desc in [d for d, _ in STAGES] + ["Evaluator"]}
 
     compare.assert_same_artifacts(killed_root, root)
+
+
+def test_a_second_round_killed_in_every_stage_resumes_exactly(tiny_rounds_root, tmp_path):
+    """Round 1 finished, round 2 killed twice in each of its stages (its own RolloutGen, M, C
+    and Evaluator; V is round 1's) and rerun each time: its artifacts equal an uninterrupted
+    two-round run's."""
+    reference, _ = tiny_rounds_root
+    killed_root = str(tmp_path / "killed")
+    assert not run_until(killed_root, ("never", 0))  # round 1, whole
+    rng = np.random.default_rng(34)
+    plan = [(desc, int(k)) for desc, total in STAGES if desc != "V (vae)"
+            for k in sorted(rng.integers(1, total + 1, 2))]
+    plan += [("Evaluator", float(s)) for s in rng.uniform(0.0, 3.0, 2)]
+    kills = [target[0] for target in plan if run_until(killed_root, target, rounds=2)]
+    assert not run_until(killed_root, ("never", 0), rounds=2)
+    assert sorted(set(kills)) == sorted({"rollouts", "encode", "MDN-RNN", "CMA-ES", "Evaluator"})
+    compare.assert_same_artifacts(killed_root, reference)  # each stage's newest: round 2's

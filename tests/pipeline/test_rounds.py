@@ -4,6 +4,7 @@ from every round's latents, its search starts from the previous C, V is kept, ev
 scored; a finished run given one more round runs only that round."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from ml_metadata.proto import metadata_store_pb2
 
@@ -49,10 +50,8 @@ def assert_round_follows(inputs: dict, outputs: dict, k: int) -> None:
     assert inputs[f"Evaluator{this}"]["controller"] == [outputs[f"ControllerSearch{this}"]["model"]]
 
 
-def test_two_rounds_then_a_third_that_alone_runs(tmp_path):
-    root = str(tmp_path / "root")
-    two = cli("run", "--preset", "tiny", "--root", root, "--rounds", "2")
-    assert two.returncode == 0, two.stderr[-3000:]
+def test_two_rounds_each_round_from_the_last(tiny_rounds_root):
+    root, two = tiny_rounds_root
     assert list(stages(two)) == [
         "RolloutGen", "VAETrainer", "LatentTransform", "RNNTrainer", "ControllerSearch",
         "Evaluator", "RolloutGen_round2", "LatentTransform_round2", "RNNTrainer_round2",
@@ -62,6 +61,11 @@ def test_two_rounds_then_a_third_that_alone_runs(tmp_path):
     assert f"agent: {root}/pipeline/Evaluator_round2/agent/" in two.stdout
     assert_round_follows(*wiring(root), 2)
 
+
+def test_a_finished_run_given_a_third_round_runs_only_it(tmp_path):
+    root = str(tmp_path / "root")
+    two = cli("run", "--preset", "tiny", "--root", root, "--rounds", "2")
+    assert two.returncode == 0, two.stderr[-3000:]
     three = cli("run", "--preset", "tiny", "--root", root, "--rounds", "3")
     assert three.returncode == 0, three.stderr[-3000:]
     ran = [name for name, how in stages(three).items() if not how.endswith("(cached)")]
@@ -70,12 +74,28 @@ def test_two_rounds_then_a_third_that_alone_runs(tmp_path):
     assert_round_follows(*wiring(root), 3)
 
 
-def test_doom_in_two_rounds(tmp_path):
+def test_doom_in_two_rounds_with_the_dream_s_fidelity_each_round(tmp_path):
     root = str(tmp_path / "root")
     result = cli("run", "--preset", "doom_tiny", "--root", root, "--rounds", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert_round_follows(*wiring(root), 2)
     assert "VizdoomTakeCover-v1 episodes" in result.stdout
+    rows = metadata.round_rows(root)
+    assert [r["round"] for r in rows] == [1, 2]
+    store = metadata.open_store(root)
+    for row in rows:
+        got = row["dream_fidelity"]
+        assert got["controllers"] == ["search", "search", "random", "random"]
+        assert got["seeds"] == row["seeds"][:2] and got["temperature"] == 1.15
+        assert got["gap"] == pytest.approx(np.mean(got["dream_means"]) - np.mean(
+            got["real_means"]))
+        # the search's last evaluated mean is the C a dreaming search hands on: its real
+        # mean on the two seeds is the Evaluator's
+        assert got["real_means"][1] == pytest.approx(np.mean(row["returns"]))
+        assert all(0 < d <= 100 for d in got["dream_means"])  # survived steps, dream_steps 100
+    evaluations = [a for a in store.get_artifacts_by_type("ModelEvaluation")
+                   if "dream_gap" in a.custom_properties]
+    assert len(evaluations) == 2
 
 
 def test_until_and_rounds_together_are_refused_in_one_line(tmp_path):

@@ -172,7 +172,7 @@ OUT_OF_RANGE = {
                    "dream_episodes": 0, "dream_temperature": 0.0, "dream_steps": -1,
                    "dream_starts_every": -1, "dream_dropout": 1.0,
                    "dream_ends": "sometimes"},
-    "evaluator": {"episodes": 0, "seed": -1},
+    "evaluator": {"episodes": 0, "seed": -1, "fidelity_controllers": 1, "fidelity_episodes": 0},
     "rounds": {"count": 0, "train_episodes": -1, "eval_episodes": -1, "explorer_share": 1.1,
                "action_noise": -0.1, "rnn_steps": -1, "rnn_learning_rate": -1e-3,
                "newest_share": -0.5, "sigma": -0.1, "generations": -1},
@@ -276,3 +276,10 @@ def test_more_rounds_narrow_round_one_s_rollout_seeds():
     big = configlib.PAPER.replace(rollouts={"train_episodes": 60_000})
     with pytest.raises(ConfigError, match=r"^rollouts\.train_episodes: at most 50,000 "):
         big.replace(rounds={"count": 2})
+
+
+def test_the_dream_fidelity_plays_only_the_evaluation_s_seeds():
+    with pytest.raises(ConfigError, match=r"^evaluator\.fidelity_episodes: at most "
+                                          r"evaluator\.episodes \(2: it plays their first "
+                                          r"seeds\), got 3$"):
+        configlib.TINY.replace(evaluator={"fidelity_episodes": 3})

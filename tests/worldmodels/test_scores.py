@@ -2,6 +2,8 @@
 bootstrap computed by hand."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -60,3 +62,10 @@ def test_the_iqm_interval_keeps_its_draws():
     iqms = resamples[:, 1:4].mean(axis=1)
     assert scores.iqm_confidence_interval(x, seed=3) == (np.percentile(iqms, 2.5),
                                                          np.percentile(iqms, 97.5))
+
+
+def test_spearman_ranks_ties_by_their_mean_rank_as_scipy_does():
+    assert scores.spearman([1, 2, 3, 4], [10, 20, 30, 45]) == pytest.approx(1.0)
+    assert scores.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert scores.spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(0.9486832980505139)
+    assert math.isnan(scores.spearman([5, 5, 5], [1, 2, 3]))

@@ -170,14 +170,17 @@ class DreamPolicy:
         return self.play(params, seeds, starts, steps, temperature, dropout)[0]
 
     def play(self, params: np.ndarray, seeds: list[int], starts: Starts, steps: int,
-             temperature: float, dropout: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+             temperature: float, dropout: float = 0.0,
+             rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """One dream per (params[i], seeds[i]) row, `steps` long at most, from the start the
-        seed picks, with its own dropout masks on M's inputs at rate `dropout`: their returns
-        and lengths."""
+        seed picks (or starts' row rows[i]), with its own dropout masks on M's inputs at rate
+        `dropout`: their returns and lengths."""
         w, b = controller.unflatten(params, self.z_size + self.hidden_units,
                                     self.game.action_size)
         rngs = [np.random.default_rng([seed, 11]) for seed in seeds]
         picks = np.array([rng.integers(len(starts.z)) for rng in rngs])
+        if rows is not None:
+            picks = np.asarray(rows)
         z, h, c = starts.z[picks], starts.h[picks], starts.c[picks]
         masks = [np.random.default_rng([seed, 12]) for seed in seeds]  # apart from the noise
         ends = [np.random.default_rng([seed, 13]) for seed in seeds]

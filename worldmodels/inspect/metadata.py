@@ -2,6 +2,7 @@
 ml-metadata client alone: what the CLI prints after a run, lineage and reports build on it."""
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
@@ -129,11 +130,16 @@ def latest_agent(root: str) -> AgentSummary:
     return _summary(store, runs[-1])
 
 
-def round_agents(root: str) -> list[tuple[str, AgentSummary]]:
-    """(Evaluator's component id, its agent) of each round, round 1 first."""
+def round_rows(root: str) -> list[dict]:
+    """Each round's newest Evaluator, round 1 first: its evaluation.json and `round`."""
     store = open_store(root)
-    return [(node, _summary(store, e)) for node, e in newest_by_node(store).items()
-            if e.type == EVALUATOR_TYPE]
+    rows = []
+    for node, execution in newest_by_node(store).items():
+        if execution.type == EVALUATOR_TYPE:
+            uri = output_artifacts(store, execution.id)["evaluation"].uri
+            with open(os.path.join(uri, "evaluation.json")) as f:
+                rows.append({"round": int(node.partition("_round")[2] or 1), **json.load(f)})
+    return rows
 
 
 def _summary(store, execution) -> AgentSummary:

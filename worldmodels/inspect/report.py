@@ -1,7 +1,8 @@
 """`worldmodels report`: one self-contained HTML page about the newest agent, with PNGs and
 GIFs beside it: V's reconstructions of eval frames (and of the frames where what moves is
 mid-way: DoomTakeCover's fireballs), a dream of M next to the real episode,
-the CMA-ES curve, the Evaluator's returns against the paper, and the agent's lineage.
+the CMA-ES curve, the Evaluator's returns against the paper, every round's score and dream
+fidelity, and the agent's lineage.
 
 Every artifact is found through ML Metadata, walking back from the newest Evaluator's agent,
 so the page describes the models that agent was built from even when later runs trained
@@ -167,6 +168,22 @@ def _summary_table(run: Run) -> str:
     return f'<table id="summary"><tbody>\n{rows}</tbody></table>'
 
 
+def _rounds_table(rows: list[dict]) -> str:
+    """Per round: the real score and whether its dream can be trusted (engine/fidelity.py)."""
+    def fidelity(row, key, fmt):
+        got = row.get("dream_fidelity", {})
+        if "unmeasured" in got:
+            return html.escape(got["unmeasured"]) if key == "rank_correlation" else ""
+        value = got.get(key)
+        return "constant" if value is None else f"{value:{fmt}}"
+
+    return _table(["round", "mean return", "IQM", "episodes", "dream-real rank correlation",
+                   "dream minus real (mean)"],
+                  [[str(r["round"]), f"{r['mean']:.1f} +- {r['std']:.1f}", f"{r['iqm']:.1f}",
+                    str(len(r["returns"])), fidelity(r, "rank_correlation", ".2f"),
+                    fidelity(r, "gap", ".1f")] for r in rows], ' id="rounds"')
+
+
 def _lineage_table(run: Run) -> str:
     rows = []
     for row in run.rows:
@@ -221,6 +238,12 @@ action (temperature {temperature:g}, seed {seed}), and V decodes it.</p>
 <img src="learning_curve.png" alt="returns against environment steps and wall time">
 <h2>The agent's returns</h2>
 <img src="returns.png" alt="histogram of evaluation returns with reference scores">
+<h2>Rounds and the dream's fidelity</h2>
+<p>Each round's agent on the evaluation seeds, and how far its M's dream can be trusted:
+controllers from the search and random ones, each played real and dreamt from the same
+tracks' first frames; the rank correlation of their dream and real means (1: the dream orders
+them as the game does) and the mean dream-minus-real gap (above 0: the dream flatters).</p>
+{_rounds_table(metadata.round_rows(root))}
 <h2>Lineage of the agent</h2>
 {_lineage_table(run)}
 </body></html>

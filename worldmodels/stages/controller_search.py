@@ -31,7 +31,7 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
     `eval_every` generations (and at the last) evaluate the distribution mean on fixed real
     tracks. The state is saved in `state_dir` after every generation; a rerun resumes there.
     The output, params.npy, is the evaluated mean cmaes.handed_on picks; history.json has
-    every generation.
+    every generation; evaluated_means.npz every evaluated mean (generations, params).
 
     Candidates are scored in the real environment or, per `controller.environment`, in M's
     dream, starting from the latents of `latents_dir`. A later round's search starts at the
@@ -97,6 +97,9 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, model_dir: str, run_dir: str, s
     chosen = cmaes.handed_on(history)
     os.makedirs(model_dir, exist_ok=True)
     np.save(os.path.join(model_dir, "params.npy"), search.evaluated_means[chosen["generation"]])
+    evaluated = sorted(search.evaluated_means)  # the Evaluator's dream fidelity compares them
+    np.savez(os.path.join(model_dir, "evaluated_means.npz"), generations=np.array(evaluated),
+             params=np.stack([search.evaluated_means[g] for g in evaluated]))
     with open(os.path.join(model_dir, "history.json"), "w") as f:
         json.dump(history, f, indent=1)
     return {"generations": len(history), "best_eval_mean": chosen["eval_mean"],

@@ -1,4 +1,5 @@
-"""The Evaluator's work: export V + M + C as one agent, score it, check the export."""
+"""The Evaluator's work: export V + M + C as one agent, score it, check the export, and
+measure how far M's dream can be trusted (engine/fidelity.py)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,8 @@ import numpy as np
 from worldmodels import layout, scores
 from worldmodels.config import Config
 from worldmodels.data import checks
-from worldmodels.engine import episodes
+from worldmodels.engine import episodes, fidelity
+from worldmodels.engine.dream import DreamPolicy
 from worldmodels.engine.policies import WorldModel
 from worldmodels.engine.saved_agent import SavedAgentPolicy
 from worldmodels.engine.scorers import real_scorer
@@ -38,9 +40,16 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, controller_dir: str, model_dir:
     spec = game(cfg.env.env_id)
     agentlib.export_agent(vae, rnn, params, spec, agent_dir)
     seeds = [cfg.evaluator.seed + i for i in range(cfg.evaluator.episodes)]
-    with real_scorer(cfg, vae_dir, rnn_dir, len(seeds), beam_args) as scorer:
+    ev = cfg.evaluator
+    unmeasured = (fidelity.can_dream_scores(rnn, spec) if ev.fidelity_controllers else
+                  "evaluator.fidelity_controllers is 0")
+    fidelity_episodes = 0 if unmeasured else ev.fidelity_controllers * ev.fidelity_episodes
+    with real_scorer(cfg, vae_dir, rnn_dir, len(seeds) + fidelity_episodes,
+                     beam_args) as scorer:
         returns = scorer.score(params[None], [episodes.Job(0, s) for s in seeds])
         worker_ids = scorer.job_workers
+        dream_fidelity = ({"unmeasured": unmeasured} if unmeasured else
+                          _dream_fidelity(cfg, vae, rnn, params, controller_dir, scorer))
     diff = export_action_difference(serving.load(agent_dir),
                                     WorldModel(vae, rnn, spec).policy(params[None]), seeds[:1], cfg)
     if not diff <= EXPORT_ACTION_TOLERANCE:
@@ -49,11 +58,33 @@ def run(cfg: Config, vae_dir: str, rnn_dir: str, controller_dir: str, model_dir:
     result = {"seeds": seeds, "returns": returns.tolist(), **scores.summarize(returns),
               "threshold": cfg.evaluator.threshold,
               "blessed": bool(returns.mean() >= cfg.evaluator.threshold),
-              "export_max_action_difference": diff}
+              "export_max_action_difference": diff, "dream_fidelity": dream_fidelity}
     os.makedirs(evaluation_dir, exist_ok=True)
     with open(os.path.join(evaluation_dir, "evaluation.json"), "w") as f:
         json.dump(result, f, indent=1)
     return {**result, "worker_ids": worker_ids}
+
+
+def _dream_fidelity(cfg: Config, vae, rnn, params: np.ndarray, controller_dir: str,
+                    scorer) -> dict:
+    """The search's evaluated means (or its C alone) and random controllers, real and dreamt
+    on the evaluation's first seeds (engine/fidelity.py)."""
+    ev, cc, spec = cfg.evaluator, cfg.controller, game(cfg.env.env_id)
+    path = os.path.join(controller_dir, "evaluated_means.npz")
+    means = np.load(path)["params"] if os.path.exists(path) else params[None]
+    controllers, kinds = fidelity.controllers_to_compare(means, ev.fidelity_controllers,
+                                                         cc.sigma0, cfg.seed)
+    seeds = [ev.seed + i for i in range(ev.fidelity_episodes)]
+    env = make_env(cfg.env.env_id, cfg.env.max_steps)
+    try:
+        first_z = fidelity.first_latents(env, vae, spec, seeds)
+    finally:
+        env.close()
+    measured = fidelity.measure(scorer, DreamPolicy(rnn, spec, cc.dream_ends), controllers,
+                                seeds, first_z, cc.dream_steps or cfg.env.max_steps,
+                                cc.dream_temperature)
+    return {"controllers": kinds, "seeds": seeds, "temperature": cc.dream_temperature,
+            **measured}
 
 
 def export_action_difference(agent, policy, seeds: list[int], cfg: Config) -> float:
