@@ -146,6 +146,10 @@ def _resolved_precision(cfg):
 
 def cmd_compile(args) -> int:
     cfg = config.with_overrides(config.preset(args.preset), args.set)
+    if cfg.rounds.count > 2:  # round 3's M learns from two earlier rounds' latents: a union
+        raise UsageError(f"--set rounds.count={cfg.rounds.count}: Kubeflow's compiler takes one "
+                         "channel per input, so at most 2 rounds compile; run more with "
+                         "`worldmodels run`")
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
         raise UsageError(f"--output {args.output}: {out_dir} is not a writable directory")

@@ -47,3 +47,21 @@ def test_unwritable_output_is_one_line(tmp_path, capsys):
     code = cli.main(["compile", "--output", str(tmp_path / "missing" / "p.json")])
     assert code == 1
     assert capsys.readouterr().err.strip().startswith("worldmodels: error: --output")
+
+
+def test_a_second_round_compiles_a_third_is_refused_in_one_line(tmp_path, capsys):
+    out = tmp_path / "pipeline.json"
+    assert cli.main(["compile", "--preset", "tiny", "--set", "rounds.count=2", "--output",
+                     str(out)]) == 0
+    job = json.loads(out.read_text())
+    tasks = job.get("pipelineSpec", job)["root"]["dag"]["tasks"]
+    assert set(tasks) == set(DEPENDENCIES) | {f"{n}_round2" for n in DEPENDENCIES
+                                              if n != "VAETrainer"}
+    assert set(tasks["RolloutGen_round2"]["dependentTasks"]) == {"Evaluator"}
+    assert set(tasks["RNNTrainer_round2"]["dependentTasks"]) == {
+        "LatentTransform_round2", "RNNTrainer", "LatentTransform"}
+    assert cli.main(["compile", "--preset", "tiny", "--set", "rounds.count=3", "--output",
+                     str(out)]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "worldmodels: error: --set rounds.count=3: Kubeflow's compiler takes one channel per "
+        "input, so at most 2 rounds compile; run more with `worldmodels run`")
