@@ -9,7 +9,7 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2
 
 from tests.pipeline.runs import cli
-from worldmodels.inspect import metadata
+from worldmodels.inspect import lineage, metadata
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +60,12 @@ def test_two_rounds_each_round_from_the_last(tiny_rounds_root):
             if line.startswith("round ")] == ["round 1", "round 2"]
     assert f"agent: {root}/pipeline/Evaluator_round2/agent/" in two.stdout
     assert_round_follows(*wiring(root), 2)
+    rows = lineage.lineage(root)  # the newest agent's: round 2's
+    played = next(r for r in rows if r.get("node") == "RolloutGen_round2")
+    below = rows[rows.index(played) + 1]
+    assert (below["input"], below["node"], below["depth"]) == (
+        "agent", "Evaluator", played["depth"] + 1)  # these rollouts were played by that agent
+    assert "agent: Model #" in lineage.format_rows(rows)
 
 
 def test_a_finished_run_given_a_third_round_runs_only_it(tmp_path):

@@ -1,5 +1,7 @@
 """The chain from an artifact back to its rollouts, read from ML Metadata: each artifact with
-the execution that produced it, that execution's parameters and time, then its inputs.
+the input it was given as, the execution (and pipeline node: RolloutGen_round2) that produced
+it, that execution's parameters and time, then its inputs. Across rounds the chain reads: these
+rollouts, played by that `agent`, built from those models, trained on those rollouts.
 
 A stage served from cache has a CACHED execution pointing at the original outputs; the chain
 names the execution that actually produced each artifact and lists the cached reuses."""
@@ -46,7 +48,13 @@ def lineage(root: str, artifact_id: int | None = None) -> list[dict]:
         raise LookupError(f"artifact {artifact_id}: not in {root}'s ML Metadata")
     rows, seen = [], set()
 
-    def visit(aid: int, depth: int) -> None:
+    def node(execution) -> str:
+        """The pipeline node (component id: RNNTrainer_round2) that ran `execution`."""
+        found = [c.name.rpartition(".")[2] for c in store.get_contexts_by_execution(execution.id)
+                 if c.type == "node"]
+        return found[0] if found else execution.type.rsplit(".", 1)[-1]
+
+    def visit(aid: int, depth: int, key: str = "") -> None:
         artifact = store.get_artifacts_by_id([aid])[0]
         events = store.get_events_by_artifact_ids([aid])
         producers = store.get_executions_by_id(sorted({e.execution_id for e in events
@@ -54,10 +62,11 @@ def lineage(root: str, artifact_id: int | None = None) -> list[dict]:
         producer = min(producers, key=lambda e: (
             e.last_known_state != metadata_store_pb2.Execution.COMPLETE, e.id), default=None)
         row = {"depth": depth, "artifact_id": aid, "type": artifact.type, "uri": artifact.uri,
-               "properties": _properties(artifact), "repeated": aid in seen}
+               "input": key, "properties": _properties(artifact), "repeated": aid in seen}
         if producer is not None:
             row.update(
                 execution_id=producer.id, component=producer.type.rsplit(".", 1)[-1],
+                node=node(producer),
                 state=metadata_store_pb2.Execution.State.Name(producer.last_known_state),
                 parameters=_summarise_parameters(_properties(producer)),
                 time=datetime.datetime.fromtimestamp(producer.create_time_since_epoch / 1000)
@@ -69,7 +78,7 @@ def lineage(root: str, artifact_id: int | None = None) -> list[dict]:
         seen.add(aid)
         inputs = [e for e in store.get_events_by_execution_ids([producer.id]) if e.type in _INPUT]
         for event in sorted(inputs, key=lambda e: e.path.steps[0].key):
-            visit(event.artifact_id, depth + 1)
+            visit(event.artifact_id, depth + 1, event.path.steps[0].key)
 
     visit(artifact_id, 0)
     return rows
@@ -81,7 +90,8 @@ def format_rows(rows: list[dict]) -> str:
         pad = "  " * row["depth"]
         props = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                           for k, v in sorted(row["properties"].items()))
-        lines.append(f"{pad}{row['type']} #{row['artifact_id']}  {row['uri']}"
+        role = f"{row['input']}: " if row["input"] else ""
+        lines.append(f"{pad}{role}{row['type']} #{row['artifact_id']}  {row['uri']}"
                      + (f"  [{props}]" if props else ""))
         if row["repeated"]:
             lines.append(f"{pad}  (shown above)")
@@ -89,7 +99,7 @@ def format_rows(rows: list[dict]) -> str:
         if "execution_id" in row:
             cached = f", reused from cache by {row['cached_by']}" if row["cached_by"] else ""
             params = row["parameters"]
-            lines.append(f"{pad}  <- {row['component']} execution #{row['execution_id']} "
+            lines.append(f"{pad}  <- {row['node']} execution #{row['execution_id']} "
                          f"({row['state']}, {row['time']}{cached}) "
                          f"code={params.get('code_fingerprint')} "
                          f"config={json.dumps(params.get('config'), sort_keys=True)}")
