@@ -5,6 +5,10 @@ import os
 import subprocess
 import sys
 
+from ml_metadata.proto import metadata_store_pb2
+
+from worldmodels.inspect import metadata
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -15,8 +19,6 @@ def cli(*args, cwd: str = REPO, **kwargs) -> subprocess.CompletedProcess:
 
 def newest_outputs(root: str) -> dict:
     """{component: {output key: uri}} of each stage's newest finished execution."""
-    from worldmodels.inspect import metadata
-
     store = metadata.open_store(root)
     out = {}
     for stage in metadata.STAGES:
@@ -24,3 +26,39 @@ def newest_outputs(root: str) -> dict:
         out[stage.split(".")[1]] = {k: a.uri for k, a in metadata.output_artifacts(
             store, last.id).items()}
     return out
+
+
+def stages(result) -> dict[str, str]:
+    line = next(s for s in result.stdout.splitlines() if s.startswith("stages: "))
+    return dict(s.split(" ", 1) for s in line.removeprefix("stages: ").split(", "))
+
+
+def wiring(root: str) -> tuple[dict, dict]:
+    """({node: {input key: [artifact ids]}}, {node: {output key: artifact id}}) of each
+    node's newest execution."""
+    store = metadata.open_store(root)
+    inputs, outputs = {}, {}
+    for node, execution in metadata.newest_by_node(store).items():
+        events = store.get_events_by_execution_ids([execution.id])
+        given: dict = {}
+        for e in events:
+            if e.type == metadata_store_pb2.Event.INPUT:
+                given.setdefault(e.path.steps[0].key, []).append(e.artifact_id)
+        inputs[node] = {k: sorted(v) for k, v in given.items()}
+        outputs[node] = {k: a.id for k, a in metadata.output_artifacts(store, execution.id).items()}
+    return inputs, outputs
+
+
+def assert_round_follows(inputs: dict, outputs: dict, k: int) -> None:
+    prev = "" if k == 2 else f"_round{k - 1}"
+    this = f"_round{k}"
+    assert inputs[f"RolloutGen{this}"] == {"agent": [outputs[f"Evaluator{prev}"]["agent"]]}
+    assert inputs[f"LatentTransform{this}"]["vae"] == [outputs["VAETrainer"]["model"]]  # V kept
+    earlier = ["LatentTransform"] + [f"LatentTransform_round{j}" for j in range(2, k)]
+    assert inputs[f"RNNTrainer{this}"] == {
+        "latents": [outputs[f"LatentTransform{this}"]["latents"]],
+        "warm_start": [outputs[f"RNNTrainer{prev}"]["model"]],
+        "earlier_latents": sorted(outputs[n]["latents"] for n in earlier)}
+    assert inputs[f"ControllerSearch{this}"]["start"] == [outputs[f"ControllerSearch{prev}"]["model"]]
+    assert inputs[f"ControllerSearch{this}"]["rnn"] == [outputs[f"RNNTrainer{this}"]["model"]]
+    assert inputs[f"Evaluator{this}"]["controller"] == [outputs[f"ControllerSearch{this}"]["model"]]

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.pipeline import compare
-from tests.pipeline.runs import REPO
+from tests.pipeline.runs import REPO, assert_round_follows, cli, stages, wiring
 
 pytestmark = pytest.mark.slow
 
@@ -89,10 +89,11 @@ def test_killed_everywhere_and_resumed_equals_uninterrupted(tiny_root, tmp_path)
     compare.assert_same_artifacts(killed_root, root)
 
 
-def test_a_second_round_killed_in_every_stage_resumes_exactly(tiny_rounds_root, tmp_path):
+def test_a_killed_second_round_resumes_exactly_and_a_third_round_runs_alone(tiny_rounds_root,
+                                                                            tmp_path):
     """Round 1 finished, round 2 killed twice in each of its stages (its own RolloutGen, M, C
     and Evaluator; V is round 1's) and rerun each time: its artifacts equal an uninterrupted
-    two-round run's."""
+    two-round run's. The finished run given a third round then runs only round 3."""
     reference, _ = tiny_rounds_root
     killed_root = str(tmp_path / "killed")
     assert not run_until(killed_root, ("never", 0))  # round 1, whole
@@ -104,3 +105,9 @@ def test_a_second_round_killed_in_every_stage_resumes_exactly(tiny_rounds_root, 
     assert not run_until(killed_root, ("never", 0), rounds=2)
     assert sorted(set(kills)) == sorted({"rollouts", "encode", "MDN-RNN", "CMA-ES", "Evaluator"})
     compare.assert_same_artifacts(killed_root, reference)  # each stage's newest: round 2's
+    three = cli("run", "--preset", "tiny", "--root", killed_root, "--rounds", "3")
+    assert three.returncode == 0, three.stderr[-3000:]
+    ran = [name for name, how in stages(three).items() if not how.endswith("(cached)")]
+    assert ran == ["RolloutGen_round3", "LatentTransform_round3", "RNNTrainer_round3",
+                   "ControllerSearch_round3", "Evaluator_round3"]
+    assert_round_follows(*wiring(killed_root), 3)
