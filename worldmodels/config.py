@@ -446,11 +446,13 @@ SMALL = PAPER.replace(
 # rollouts, V batches and M steps than small, so that most of the time goes to the search,
 # which ends hopeless search episodes early and re-evaluates its mean on more tracks; the
 # Evaluator plays 100 episodes. The search's population, episodes and first step size are the
-# search laboratory's pick (32 candidates on one track each beat 16 on two; sigma0 0.05 beat 0.1).
+# search laboratory's pick (32 candidates on one track each beat 16 on two; sigma0 0.05 beat 0.1);
+# V's learning rate is V's laboratory's (1e-3 learnt V faster than 1e-4, 3e-4 and 3e-3 at
+# these 1,600 batches under both seeds: docs/laboratories.md).
 MEDIUM = SMALL.replace(
     preset="medium",
     rollouts={"train_episodes": 160},
-    vae={"max_steps": 1600},
+    vae={"max_steps": 1600, "learning_rate": 1e-3},
     rnn={"steps": 1200},
     controller={"population": 32, "episodes_per_candidate": 1, "sigma0": 0.05,
                 "generations": 48, "stuck_steps": 60, "eval_every": 6, "eval_episodes": 12},
@@ -484,12 +486,14 @@ DOOM_PAPER = PAPER.replace(
     evaluator={"episodes": 100, "threshold": 750.0},
 )
 
-# What 2 cores can do in 2 hours: a tenth of the paper's rollouts, V on half an epoch of them,
-# a shorter-windowed M, a shorter search; the Evaluator as the paper's (100 real episodes).
+# What 2 cores can do in 2 hours: a tenth of the paper's rollouts, V on half an epoch of them
+# at V's laboratory's learning rate (1e-3 against the paper's 1e-4 and 3e-3 at these 2,000
+# batches: docs/laboratories.md), a shorter-windowed M, a shorter search; the Evaluator as the
+# paper's (100 real episodes).
 DOOM = DOOM_PAPER.replace(
     preset="doom",
     rollouts={"train_episodes": 1000, "eval_episodes": 50},
-    vae={"batch_size": 64, "max_steps": 2000, "shuffle_buffer": 20_000},
+    vae={"batch_size": 64, "max_steps": 2000, "shuffle_buffer": 20_000, "learning_rate": 1e-3},
     rnn={"batch_size": 32, "seq_len": 100, "steps": 400},
     controller={"generations": 50, "eval_every": 10, "eval_episodes": 8},
 )
