@@ -425,7 +425,7 @@ def for_round(cfg: Config, k: int) -> Config:
     rollouts = {"train_episodes": r.train_episodes, "eval_episodes": r.eval_episodes}
     rnn = {"steps": r.rnn_steps, "learning_rate": r.rnn_learning_rate}
     controller = {"sigma0": r.sigma, "generations": r.generations}
-    given = lambda section: {k: v for k, v in section.items() if v}
+    given = lambda section: {name: value for name, value in section.items() if value}
     return cfg.replace(round=k, rounds={"count": k}, rollouts=given(rollouts), rnn=given(rnn),
                        controller=given(controller))
 
