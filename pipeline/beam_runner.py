@@ -23,8 +23,10 @@ def with_setup_file(beam_args: list[str]) -> list[str]:
 
 
 def run(config: Config, root: str, beam_args: list[str], enable_cache: bool = True,
-        until: str = "Evaluator") -> None:
-    BeamDagRunner().run(create_pipeline(config, root, with_setup_file(beam_args),
-                                        enable_cache=enable_cache,
-                                        metadata_connection_config=sqlite_metadata(root),
-                                        until=until))
+        until: str = "Evaluator") -> list[str]:
+    """Runs the pipeline on Beam; returns its component ids."""
+    pipeline = create_pipeline(config, root, with_setup_file(beam_args),
+                               enable_cache=enable_cache,
+                               metadata_connection_config=sqlite_metadata(root), until=until)
+    BeamDagRunner().run(pipeline)
+    return [component.id for component in pipeline.components]

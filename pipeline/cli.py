@@ -93,14 +93,12 @@ def cmd_run(args) -> int:
         if args.runner == "beam":
             from pipeline import beam_runner
 
-            beam_runner.run(cfg, root, beam_args, enable_cache=not args.no_cache,
-                            until=args.until)
+            ran = beam_runner.run(cfg, root, beam_args, enable_cache=not args.no_cache,
+                                  until=args.until)
         else:
             from pipeline import local_runner
 
-            local_runner.run(cfg, root, enable_cache=not args.no_cache, until=args.until)
-    ran = layout.COMPONENTS[:layout.COMPONENTS.index(args.until) + 1]
-    ran += tuple(f"{name}_round{k}" for k in range(2, cfg.rounds.count + 1) for name in ran)
+            ran = local_runner.run(cfg, root, enable_cache=not args.no_cache, until=args.until)
     print(f"done in {time.time() - start:.0f}s")
     print("stages: " + ", ".join(f"{name} {seconds:.1f}s" + (" (cached)" if cached else "")
                                  for name, seconds, cached in metadata.stage_times(root)

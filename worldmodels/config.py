@@ -279,6 +279,11 @@ class RoundsConfig:
     # M's refinement from the previous round's M: batches and learning rate (0 = rnn's).
     rnn_steps: int = 0
     rnn_learning_rate: float = 0.0
+    # V refined from the previous round's V for this many batches at this learning rate (0 =
+    # vae's), on every round's frames; every earlier round's rollouts are then encoded again
+    # by the refined V. 0 = V kept from round 1 (nothing encoded twice).
+    vae_steps: int = 0
+    vae_learning_rate: float = 0.0
     # The share of M's batches drawn from the newest round's episodes (0 = every round's
     # episodes alike, by count).
     newest_share: float = 0.0
@@ -292,7 +297,8 @@ class RoundsConfig:
         _check("rounds", "count", self.count <= seedlib.MAX_ROUNDS,
                f"at most {seedlib.MAX_ROUNDS} (the seed ranges' split), got {self.count}")
         _at_least("rounds", self, 0, "train_episodes", "eval_episodes", "action_noise",
-                  "rnn_steps", "rnn_learning_rate", "newest_share", "sigma", "generations")
+                  "rnn_steps", "rnn_learning_rate", "vae_steps", "vae_learning_rate",
+                  "newest_share", "sigma", "generations")
         for name in ("explorer_share", "newest_share"):
             _check("rounds", name, getattr(self, name) <= 1,
                    f"must be a share in [0, 1], got {getattr(self, name)}")
@@ -415,8 +421,9 @@ def sections_json(cfg: Config, sections: tuple[str, ...]) -> str:
 def for_round(cfg: Config, k: int) -> Config:
     """The config round k's stages run on: round 1 is cfg itself; a later round's takes its
     rollout counts, M's steps and learning rate and C's step size and generations from the
-    rounds section (0 = unchanged), and its rounds.count is k, so the parameters of a round's
-    stages do not depend on how many rounds follow it."""
+    rounds section (0 = unchanged), V's batches and learning rate too where V is refined, and
+    its rounds.count is k, so the parameters of a round's stages do not depend on how many
+    rounds follow it."""
     if k == 1:
         return cfg
     r = cfg.rounds
@@ -424,10 +431,11 @@ def for_round(cfg: Config, k: int) -> Config:
         raise ConfigError(f"round: {k} is not one of rounds 1..{r.count}")
     rollouts = {"train_episodes": r.train_episodes, "eval_episodes": r.eval_episodes}
     rnn = {"steps": r.rnn_steps, "learning_rate": r.rnn_learning_rate}
+    vae = {"max_steps": r.vae_steps, "learning_rate": r.vae_learning_rate} if r.vae_steps else {}
     controller = {"sigma0": r.sigma, "generations": r.generations}
     given = lambda section: {name: value for name, value in section.items() if value}
     return cfg.replace(round=k, rounds={"count": k}, rollouts=given(rollouts), rnn=given(rnn),
-                       controller=given(controller))
+                       vae=given(vae), controller=given(controller))
 
 
 PAPER = Config(preset="paper")

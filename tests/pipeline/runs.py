@@ -49,16 +49,32 @@ def wiring(root: str) -> tuple[dict, dict]:
     return inputs, outputs
 
 
-def assert_round_follows(inputs: dict, outputs: dict, k: int) -> None:
+def assert_round_follows(inputs: dict, outputs: dict, k: int, refines_v: bool = False) -> None:
+    """Round k is wired to round k - 1 (and V kept from round 1, or refined from the previous
+    V on every round's rollouts, which it then encodes again)."""
     prev = "" if k == 2 else f"_round{k - 1}"
     this = f"_round{k}"
+    rollout_nodes = ["RolloutGen"] + [f"RolloutGen_round{j}" for j in range(2, k)]
     assert inputs[f"RolloutGen{this}"] == {"agent": [outputs[f"Evaluator{prev}"]["agent"]]}
-    assert inputs[f"LatentTransform{this}"]["vae"] == [outputs["VAETrainer"]["model"]]  # V kept
-    earlier = ["LatentTransform"] + [f"LatentTransform_round{j}" for j in range(2, k)]
+    if refines_v:
+        v = outputs[f"VAETrainer{this}"]["model"]
+        assert inputs[f"VAETrainer{this}"] == {
+            "rollouts": [outputs[f"RolloutGen{this}"]["rollouts"]],
+            "warm_start": [outputs[f"VAETrainer{prev}"]["model"]],
+            "earlier_rollouts": sorted(outputs[n]["rollouts"] for n in rollout_nodes)}
+        earlier = [f"LatentTransform{this}_earlier{j}" for j in range(1, k)]
+        for node, rollouts in zip(earlier, rollout_nodes):
+            assert inputs[node] == {"rollouts": [outputs[rollouts]["rollouts"]], "vae": [v]}
+    else:
+        v = outputs["VAETrainer"]["model"]  # V kept
+        earlier = ["LatentTransform"] + [f"LatentTransform_round{j}" for j in range(2, k)]
+    assert inputs[f"LatentTransform{this}"]["vae"] == [v]
     assert inputs[f"RNNTrainer{this}"] == {
         "latents": [outputs[f"LatentTransform{this}"]["latents"]],
         "warm_start": [outputs[f"RNNTrainer{prev}"]["model"]],
         "earlier_latents": sorted(outputs[n]["latents"] for n in earlier)}
     assert inputs[f"ControllerSearch{this}"]["start"] == [outputs[f"ControllerSearch{prev}"]["model"]]
     assert inputs[f"ControllerSearch{this}"]["rnn"] == [outputs[f"RNNTrainer{this}"]["model"]]
+    assert inputs[f"ControllerSearch{this}"]["vae"] == [v]
     assert inputs[f"Evaluator{this}"]["controller"] == [outputs[f"ControllerSearch{this}"]["model"]]
+    assert inputs[f"Evaluator{this}"]["vae"] == [v]

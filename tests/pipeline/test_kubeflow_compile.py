@@ -60,6 +60,16 @@ def test_a_second_round_compiles_a_third_is_refused_in_one_line(tmp_path, capsys
     assert set(tasks["RolloutGen_round2"]["dependentTasks"]) == {"Evaluator"}
     assert set(tasks["RNNTrainer_round2"]["dependentTasks"]) == {
         "LatentTransform_round2", "RNNTrainer", "LatentTransform"}
+    assert cli.main(["compile", "--preset", "tiny", "--set", "rounds.count=2", "--set",
+                     "rounds.vae_steps=5", "--output", str(out)]) == 0  # V refined
+    job = json.loads(out.read_text())
+    tasks = job.get("pipelineSpec", job)["root"]["dag"]["tasks"]
+    assert set(tasks["VAETrainer_round2"]["dependentTasks"]) == {
+        "RolloutGen_round2", "RolloutGen", "VAETrainer"}
+    assert set(tasks["LatentTransform_round2_earlier1"]["dependentTasks"]) == {
+        "RolloutGen", "VAETrainer_round2"}
+    assert set(tasks["RNNTrainer_round2"]["dependentTasks"]) == {
+        "LatentTransform_round2", "RNNTrainer", "LatentTransform_round2_earlier1"}
     assert cli.main(["compile", "--preset", "tiny", "--set", "rounds.count=3", "--output",
                      str(out)]) == 1
     assert capsys.readouterr().err.strip().splitlines()[-1] == (

@@ -1,7 +1,7 @@
 """`worldmodels run --rounds N`, the paper's iterative training, end to end: each later round's
 episodes are played by the previous round's agent, its M starts from the previous M and learns
-from every round's latents, its search starts from the previous C, V is kept, every round is
-scored (a finished run given one more round runs only that round: test_kill_resume.py)."""
+from every round's latents, its search starts from the previous C, V is kept (or refined from
+the previous V, every earlier round's rollouts encoded again), every round is scored (a finished run given one more round runs only that round: test_kill_resume.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -31,15 +31,23 @@ def test_two_rounds_each_round_from_the_last(tiny_rounds_root):
     assert "agent: Model #" in lineage.format_rows(rows)
 
 
-def test_doom_in_two_rounds_with_the_dream_s_fidelity_each_round(tmp_path):
+def test_doom_in_two_rounds_refining_v_with_the_dream_s_fidelity_each_round(tmp_path):
     root = str(tmp_path / "root")
-    result = cli("run", "--preset", "doom_tiny", "--root", root, "--rounds", "2")
+    result = cli("run", "--preset", "doom_tiny", "--root", root, "--rounds", "2",
+                 "--set", "rounds.vae_steps=4")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert_round_follows(*wiring(root), 2)
+    assert list(stages(result))[6:] == [
+        "RolloutGen_round2", "VAETrainer_round2", "LatentTransform_round2",
+        "LatentTransform_round2_earlier1", "RNNTrainer_round2", "ControllerSearch_round2",
+        "Evaluator_round2"]
+    assert_round_follows(*wiring(root), 2, refines_v=True)
+    store = metadata.open_store(root)
+    refined = metadata.newest_by_node(store)["VAETrainer_round2"]
+    v = metadata.output_artifacts(store, refined.id)["model"]
+    assert v.custom_properties["steps"].int_value == 4
     assert "VizdoomTakeCover-v1 episodes" in result.stdout
     rows = metadata.round_rows(root)
     assert [r["round"] for r in rows] == [1, 2]
-    store = metadata.open_store(root)
     for row in rows:
         got = row["dream_fidelity"]
         assert got["controllers"] == ["search", "search", "random", "random"]

@@ -11,9 +11,11 @@ from worldmodels.models.mdnrnn import MDNRNN
 from worldmodels.models.vae import ConvVAE
 
 
-def write_rollouts(path: str, steps: int = 8, episodes_per_shard: int = 4) -> None:
-    """Rollouts of random frames: 3 train episodes, 1 eval, `steps` transitions each."""
-    rng = np.random.default_rng(0)
+def write_rollouts(path: str, steps: int = 8, episodes_per_shard: int = 4,
+                   seed: int = 0) -> None:
+    """Rollouts of random frames (drawn from `seed`): 3 train episodes, 1 eval, `steps`
+    transitions each."""
+    rng = np.random.default_rng(seed)
     with rlds.DatasetWriter(path, rlds.rollouts_config(), ["train", "eval"],
                             episodes_per_shard) as writer:
         for split, n in (("train", 3), ("eval", 1)):

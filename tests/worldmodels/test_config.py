@@ -175,7 +175,7 @@ OUT_OF_RANGE = {
     "evaluator": {"episodes": 0, "seed": -1, "fidelity_controllers": 1, "fidelity_episodes": 0},
     "rounds": {"count": 0, "train_episodes": -1, "eval_episodes": -1, "explorer_share": 1.1,
                "action_noise": -0.1, "rnn_steps": -1, "rnn_learning_rate": -1e-3,
-               "newest_share": -0.5, "sigma": -0.1, "generations": -1},
+               "vae_steps": -1, "vae_learning_rate": -1e-3, "newest_share": -0.5, "sigma": -0.1, "generations": -1},
     "config": {"seed": -1, "round": 0},
 }
 NO_RANGE = {"rnn.reward_head", "rnn.done_head", "evaluator.threshold", "config.preset",
@@ -252,6 +252,11 @@ def test_a_later_round_takes_its_settings_from_the_rounds_section():
     assert (second.rollouts.train_episodes, second.rollouts.eval_episodes) == (6, 2)
     assert (second.rnn.steps, second.rnn.learning_rate) == (5, 3e-4)
     assert (second.controller.sigma0, second.controller.generations) == (0.02, 3)
+    assert second.vae == cfg.vae  # V kept
+    refining = configlib.for_round(cfg.replace(rounds={"vae_steps": 7, "vae_learning_rate": 1e-4}), 2)
+    assert (refining.vae.max_steps, refining.vae.learning_rate) == (7, 1e-4)
+    refining = configlib.for_round(cfg.replace(rounds={"vae_steps": 7}), 2)
+    assert (refining.vae.max_steps, refining.vae.learning_rate) == (7, cfg.vae.learning_rate)
     # a round's stages do not depend on how many rounds follow it
     assert configlib.for_round(cfg.replace(rounds={"count": 2}), 2) == second
     assert '"round": 2' in configlib.sections_json(second, ("rnn",))

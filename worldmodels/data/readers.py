@@ -24,14 +24,27 @@ def _episodes(directory: str, split: str, seed: int | None):
 
 def vae_frames(directory: str, split: str, batch_size: int, seed: int | None = 0,
                shuffle_buffer: int = 10_000, interleave_episodes: int = 16,
-               drop_remainder: bool = True):
+               drop_remainder: bool = True, more: tuple[str, ...] = ()):
     """Batches of observations as float32 [B, 64, 64, 3] in [0, 1]; seed=None: file order,
-    no shuffling (evaluation). Returns (dataset, shard files)."""
-    episodes, files = _episodes(directory, split, seed)
-    frames = episodes.interleave(
-        lambda ep: ep["steps"].map(lambda s: s["observation"]),
-        cycle_length=interleave_episodes, block_length=1, num_parallel_calls=AUTOTUNE,
-        deterministic=True)
+    no shuffling (evaluation). Frames of the `more` datasets (earlier rounds') are drawn in
+    too, each dataset by its share of the frames (in turn, when seed=None). Returns
+    (dataset, shard files)."""
+    streams, files, counts = [], [], []
+    for i, source in enumerate((directory, *more)):
+        episodes, found = _episodes(source, split, None if seed is None else seed + i)
+        streams.append(episodes.interleave(
+            lambda ep: ep["steps"].map(lambda s: s["observation"]),
+            cycle_length=interleave_episodes, block_length=1, num_parallel_calls=AUTOTUNE,
+            deterministic=True))
+        files += found
+        counts.append(float(sum(rlds.split_counts(source, split))))  # T + 1 frames an episode
+    frames = streams[0]
+    if more and seed is None:
+        for stream in streams[1:]:
+            frames = frames.concatenate(stream)
+    elif more:
+        frames = tf.data.Dataset.sample_from_datasets(
+            streams, [c / sum(counts) for c in counts], seed=seed)
     if seed is not None:
         frames = frames.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     frames = frames.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE)

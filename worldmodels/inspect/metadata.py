@@ -56,10 +56,18 @@ def newest_by_node(store) -> dict[str, metadata_store_pb2.Execution]:
     return dict(sorted(newest.items(), key=lambda item: _node_order(item[0])))
 
 
-def _node_order(node: str) -> tuple[int, int]:
-    component, _, k = node.partition("_round")
+def node_round(node: str) -> tuple[str, int]:
+    """(component, round) of a pipeline node id: RolloutGen -> (RolloutGen, 1),
+    RNNTrainer_round2 -> (RNNTrainer, 2), LatentTransform_round2_earlier1 (round 2's V encoding
+    round 1's rollouts) -> (LatentTransform, 2)."""
+    component, _, rest = node.partition("_round")
+    return component, int(rest.partition("_")[0] or 1)
+
+
+def _node_order(node: str) -> tuple[int, int, str]:
+    component, k = node_round(node)
     stages = [s.split(".")[1] for s in STAGES]
-    return (int(k) if k else 1, stages.index(component) if component in stages else len(stages))
+    return (k, stages.index(component) if component in stages else len(stages), node)
 
 
 def stage_times(root: str) -> list[tuple[str, float, bool]]:
@@ -138,7 +146,7 @@ def round_rows(root: str) -> list[dict]:
         if execution.type == EVALUATOR_TYPE:
             uri = output_artifacts(store, execution.id)["evaluation"].uri
             with open(os.path.join(uri, "evaluation.json")) as f:
-                rows.append({"round": int(node.partition("_round")[2] or 1), **json.load(f)})
+                rows.append({"round": node_round(node)[1], **json.load(f)})
     return rows
 
 

@@ -8,6 +8,7 @@ each batch's sampling noise of (seed, batch).
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import keras
@@ -60,12 +61,14 @@ def make_steps(cfg: VAEConfig):
 
 
 def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
-              log_dir: str | None = None, evaluate: bool = True) -> VAEResult:
+              log_dir: str | None = None, evaluate: bool = True, warm_start: str | None = None,
+              earlier: tuple[str, ...] = ()) -> VAEResult:
     """Trains V (`cfg.kind`: vae or vae_gan) on the train split and, unless `evaluate` is
-    False (the eval losses are then NaN), evaluates it on the eval split."""
-    episodes, transitions = rlds.split_counts(rollouts_dir, "train")
-    frames = episodes + transitions  # T + 1 frames an episode
-    if frames < cfg.batch_size:
+    False (the eval losses are then NaN), evaluates it on the eval split. A later round's V
+    starts from `warm_start` (an exported V's SavedModel) and learns from the `earlier`
+    datasets' frames too (readers.vae_frames' `more`)."""
+    frames = sum(sum(rlds.split_counts(d, "train")) for d in (rollouts_dir, *earlier))
+    if frames < cfg.batch_size:  # T + 1 frames an episode
         raise ValueError(f"vae.batch_size: {cfg.batch_size} is more than the {frames} frames "
                          f"in {rollouts_dir}'s train split")
     per_epoch = frames // cfg.batch_size
@@ -74,7 +77,8 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
     step = tf.Variable(0, dtype=tf.int64, trainable=False)
     ckpt = tf.train.Checkpoint(model=trainer.model, step=step, **trainer.optimizers)
     manager = tf.train.CheckpointManager(ckpt, checkpoint_dir, max_to_keep=2)
-    checkpoints.restore_newest(ckpt, manager)
+    if not checkpoints.restore_newest(ckpt, manager) and warm_start:
+        load_exported_weights(trainer.model, warm_start)
     writer = tf.summary.create_file_writer(log_dir) if log_dir else None
     total_steps = per_epoch * cfg.epochs
     if cfg.max_steps:
@@ -86,7 +90,8 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
         while step.numpy() < total_steps:
             frames, files = readers.vae_frames(
                 rollouts_dir, "train", cfg.batch_size, seed=seed + epoch,
-                shuffle_buffer=cfg.shuffle_buffer, interleave_episodes=cfg.interleave_episodes)
+                shuffle_buffer=cfg.shuffle_buffer, interleave_episodes=cfg.interleave_episodes,
+                more=earlier)
             done_in_epoch = int(step.numpy()) - epoch * per_epoch
             for images in rlds.checked(frames.take(per_epoch).skip(done_in_epoch), files):
                 noise = np.random.default_rng([seed, int(step.numpy())]).standard_normal(
@@ -113,7 +118,7 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
                     break
             epoch += 1
             manager.save(checkpoint_number=int(step.numpy()))
-    eval_r, eval_kl = (evaluate_vae(trainer.model, rollouts_dir, cfg) if evaluate
+    eval_r, eval_kl = (evaluate_vae(trainer.model, rollouts_dir, cfg, earlier) if evaluate
                        else (float("nan"), float("nan")))
     if writer and evaluate:
         with writer.as_default(step=int(step.numpy())):
@@ -123,10 +128,25 @@ def train_vae(rollouts_dir: str, cfg: VAEConfig, seed: int, checkpoint_dir: str,
     return VAEResult(trainer.model, int(step.numpy()), loss, eval_r, eval_kl)
 
 
-def evaluate_vae(model, rollouts_dir: str, cfg: VAEConfig) -> tuple[float, float]:
-    """Mean per-image reconstruction error (at z = mu) and KL over the whole eval split."""
+def load_exported_weights(model, saved_model_dir: str) -> None:
+    """V's weights from an exported V (export.vae.save_vae keeps it as the `vae` child of its
+    module), into `model` (built on construction) before its first step; a refusal names the
+    directory."""
+    try:
+        restore = tf.train.Checkpoint(vae=model).read(
+            os.path.join(saved_model_dir, "variables", "variables"))
+        restore.assert_existing_objects_matched().expect_partial()  # not the module's z_size
+    except (AssertionError, ValueError, tf.errors.OpError) as err:
+        raise ValueError(f"{saved_model_dir}: not a V of this shape to start from "
+                         f"({str(err).splitlines()[0]})") from None
+
+
+def evaluate_vae(model, rollouts_dir: str, cfg: VAEConfig,
+                 more: tuple[str, ...] = ()) -> tuple[float, float]:
+    """Mean per-image reconstruction error (at z = mu) and KL over the whole eval split (and
+    the `more` datasets' eval splits)."""
     frames, files = readers.vae_frames(rollouts_dir, "eval", cfg.batch_size, seed=None,
-                                       drop_remainder=False)
+                                       drop_remainder=False, more=more)
     r_sum = kl_sum = 0.0
     count = 0
     for images in rlds.checked(frames, files):
