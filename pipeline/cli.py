@@ -330,6 +330,9 @@ def _add_lab(sub) -> None:
     temps.add_argument("--root", required=True, help="a finished DoomTakeCover run's root")
     temps.add_argument("--preset", default="doom", help=_preset_help("doom"))
     temps.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE")
+    temps.add_argument("--seed", type=int, default=None,
+                       help="CMA-ES's and the dreams' seed (default: the preset's); the real "
+                       "episodes stay the Evaluator's")
     temps.add_argument("--temperatures", type=float, nargs="+", default=None,
                        help="default: the paper's, 0.1 0.5 1.0 1.15 1.3")
     temps.add_argument("--episodes", type=int, default=100,

@@ -117,6 +117,13 @@ def test_the_temperature_table_searches_and_scores_each_temperature(doom_tiny_ro
     assert again.returncode == 0, again.stderr[-3000:]
     with open(os.path.join(work, "results.json")) as f:
         assert json.load(f) == results  # measured once
+    reseeded = cli("lab", "temperatures", "--root", root, "--preset", "doom_tiny", "--seed", "1",
+                   "--temperatures", "1.15", "--episodes", "2", "--dream-episodes", "3",
+                   "--work", work)
+    assert reseeded.returncode == 0, reseeded.stderr[-3000:]
+    with open(os.path.join(work, "results.json")) as f:
+        again = json.load(f)
+    assert (again["1.15"]["seed"], again["0.5"]) == (1, results["0.5"])  # another search
     bad = cli("lab", "temperatures", "--root", root, "--preset", "tiny", "--work", work)
     assert bad.stderr.strip().splitlines()[-1] == (
         "worldmodels: error: --preset tiny: the table searches in M's dream; "

@@ -7,10 +7,12 @@ Per temperature the search runs as ControllerSearch does (stages.controller_sear
 its state lives under --work), the handed-on controller dreams --dream-episodes dreams at that
 temperature (seeds no search dreams) and plays --episodes real episodes on the Evaluator's
 seeds. The table puts each beside the paper's; results.json under --work keeps every return,
-and a temperature it holds for the same generations and episode counts is not measured again.
+and a temperature it holds for the same generations, episode counts and seed is not measured
+again. --seed (default: the preset's) seeds CMA-ES and the dreams; the real episodes stay the
+Evaluator's.
 
     worldmodels lab temperatures --root ROOT [--preset doom] [--set controller.generations=20]
-        [--temperatures 0.1 0.5 1.0 1.15 1.3] [--episodes 100] [--dream-episodes 100]
+        [--temperatures 0.1 0.5 1.0 1.15 1.3] [--episodes 100] [--dream-episodes 100] [--seed 1]
 """
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def measure(cfg: config.Config, inputs: dict, here: str, real_episodes: int,
     real_jobs = [episodes.Job(0, cfg.evaluator.seed + i) for i in range(real_episodes)]
     with real_scorer(cfg, inputs["vae"], inputs["rnn"], len(real_jobs), None) as real:
         returns = real.score(params, real_jobs)
-    return {"generations": summary["generations"], "dream": dreamt.tolist(),
+    return {"generations": summary["generations"], "seed": cfg.seed, "dream": dreamt.tolist(),
             "real": returns.tolist(), "seconds": time.time() - started,
             "real_steps": int(real.steps)}
 
@@ -58,6 +60,8 @@ def main(args) -> int:
         if value <= 0:
             raise ValueError(f"{flag}: must be > 0, got {value}")
     base = config.with_overrides(config.preset(args.preset), args.set)
+    if args.seed is not None:
+        base = base.replace(seed=args.seed)
     if base.controller.environment != "dream":
         raise ValueError(f"--preset {args.preset}: the table searches in M's dream; "
                          f"controller.environment is {base.controller.environment!r}")
@@ -73,8 +77,9 @@ def main(args) -> int:
     cc = base.controller
     for tau in temperatures:
         key, row = f"{tau:g}", results.get(f"{tau:g}")
-        if not row or (row["generations"], len(row["real"]), len(row["dream"])) != (
-                cc.generations, args.episodes, args.dream_episodes):
+        if not row or (row["generations"], len(row["real"]), len(row["dream"]),
+                       row.get("seed", 0)) != (cc.generations, args.episodes,
+                                               args.dream_episodes, base.seed):
             cfg = base.replace(controller={"dream_temperature": tau})
             results[key] = measure(cfg, inputs, os.path.join(work, key), args.episodes,
                                    args.dream_episodes)
