@@ -333,6 +333,9 @@ def _add_lab(sub) -> None:
     temps.add_argument("--seed", type=int, default=None,
                        help="CMA-ES's and the dreams' seed (default: the preset's); the real "
                        "episodes stay the Evaluator's")
+    temps.add_argument("--round", type=int, default=None, metavar="K",
+                       help="start from the V, M and dream starts round K's search was given "
+                       "(default: the root's newest)")
     temps.add_argument("--temperatures", type=float, nargs="+", default=None,
                        help="default: the paper's, 0.1 0.5 1.0 1.15 1.3")
     temps.add_argument("--episodes", type=int, default=100,

@@ -13,6 +13,7 @@ import subprocess
 import pytest
 
 from tests.pipeline.runs import cli
+from worldmodels.inspect import metadata
 
 pytestmark = pytest.mark.slow
 
@@ -113,10 +114,15 @@ def test_the_temperature_table_searches_and_scores_each_temperature(doom_tiny_ro
             (["0.50"], ["1.15"])]
     assert [r[0] for r in rows] == ["0.50", "1.15"]
     assert rows[1][-4:-1] == ["918", "/", "1092"]  # the paper's dream / real beside ours
-    again = cli("lab", "temperatures", *args)
+    assert results["1.15"]["inputs"] == metadata.newest_inputs(root)
+    again = cli("lab", "temperatures", *args, "--round", "1")  # round 1's search's V and M
     assert again.returncode == 0, again.stderr[-3000:]
     with open(os.path.join(work, "results.json")) as f:
         assert json.load(f) == results  # measured once
+    missing = cli("lab", "temperatures", *args, "--round", "2")
+    assert missing.stderr.strip().splitlines()[-1] == (
+        f"worldmodels: error: --round 2: {root} has no finished ControllerSearch_round2 in ML "
+        "Metadata")
     reseeded = cli("lab", "temperatures", "--root", root, "--preset", "doom_tiny", "--seed", "1",
                    "--temperatures", "1.15", "--episodes", "2", "--dream-episodes", "3",
                    "--work", work)

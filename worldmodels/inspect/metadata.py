@@ -112,6 +112,23 @@ def newest_inputs(root: str) -> dict[str, str]:
     return found
 
 
+def round_search_inputs(root: str, k: int) -> dict[str, str]:
+    """The URIs of the V, M and LatentSeries round k's dreaming search was given: what a
+    laboratory starts from when the root has more rounds than the one it studies."""
+    store = open_store(root)
+    node = "ControllerSearch" if k == 1 else f"ControllerSearch_round{k}"
+    execution = newest_by_node(store).get(node)
+    if execution is None:
+        raise ValueError(f"--round {k}: {root} has no finished {node} in ML Metadata")
+    events = [e for e in store.get_events_by_execution_ids([execution.id])
+              if e.type == metadata_store_pb2.Event.INPUT]
+    uris = {a.id: a.uri for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
+    found = {e.path.steps[0].key: uris[e.artifact_id] for e in events}
+    if "latents" not in found:
+        raise ValueError(f"--round {k}: {node} searched the real game, so it had no dream starts")
+    return {key: found[key] for key in ("vae", "rnn", "latents")}
+
+
 def value(properties, key: str):
     v = properties[key]
     return getattr(v, v.WhichOneof("value"))

@@ -8,11 +8,12 @@ its state lives under --work), the handed-on controller dreams --dream-episodes 
 temperature (seeds no search dreams) and plays --episodes real episodes on the Evaluator's
 seeds. The table puts each beside the paper's; results.json under --work keeps every return,
 and a temperature it holds for the same generations, episode counts and seed is not measured
-again. --seed (default: the preset's) seeds CMA-ES and the dreams; the real episodes stay the
-Evaluator's.
+again (a --work directory is for one run's V and M: each row names them). --seed (default: the preset's) seeds CMA-ES and the dreams; the real episodes stay the
+Evaluator's. --round K starts from what round K's search was given, not the root's newest.
 
     worldmodels lab temperatures --root ROOT [--preset doom] [--set controller.generations=20]
         [--temperatures 0.1 0.5 1.0 1.15 1.3] [--episodes 100] [--dream-episodes 100] [--seed 1]
+        [--round 2]
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from worldmodels import config, scores, seeds
 from worldmodels.engine import episodes
 from worldmodels.engine.dream import dream_scorer
 from worldmodels.engine.scorers import real_scorer
-from worldmodels.inspect.metadata import newest_inputs
+from worldmodels.inspect.metadata import newest_inputs, round_search_inputs
 from worldmodels.stages import controller_search
 
 # The paper's table: temperature -> (dream score, real score), each over 100 episodes.
@@ -50,7 +51,8 @@ def measure(cfg: config.Config, inputs: dict, here: str, real_episodes: int,
     real_jobs = [episodes.Job(0, cfg.evaluator.seed + i) for i in range(real_episodes)]
     with real_scorer(cfg, inputs["vae"], inputs["rnn"], len(real_jobs), None) as real:
         returns = real.score(params, real_jobs)
-    return {"generations": summary["generations"], "seed": cfg.seed, "dream": dreamt.tolist(),
+    return {"generations": summary["generations"], "seed": cfg.seed, "inputs": inputs,
+            "dream": dreamt.tolist(),
             "real": returns.tolist(), "seconds": time.time() - started,
             "real_steps": int(real.steps)}
 
@@ -66,7 +68,8 @@ def main(args) -> int:
         raise ValueError(f"--preset {args.preset}: the table searches in M's dream; "
                          f"controller.environment is {base.controller.environment!r}")
     temperatures = args.temperatures or sorted(PAPER)
-    inputs = newest_inputs(args.root)
+    inputs = (round_search_inputs(args.root, args.round) if args.round
+              else newest_inputs(args.root))
     work = args.work or os.path.join(args.root, "temperature_table")
     os.makedirs(work, exist_ok=True)
     results_path = os.path.join(work, "results.json")
