@@ -16,6 +16,7 @@ from worldmodels.engine.episodes import Job, Observer, play_jobs
 from worldmodels.engine.saved_agent import SavedAgentPolicy, agent_game
 from worldmodels.env.factory import make_env
 from worldmodels.export import serving
+from worldmodels.games import Game
 from worldmodels.inspect import visuals
 
 FPS = 50  # CarRacing's own frame rate: recordings play in real time
@@ -66,26 +67,44 @@ def _serving_dir(agent_dir: str) -> str:
     return inner if os.path.isdir(inner) else agent_dir
 
 
-class _Console(Observer):
-    """Prints each episode's return and records its rendered frames, captioned."""
+def action_summary(actions: np.ndarray, game: Game) -> str:
+    """What an episode's actions [T, action_size] were, in a few words: how often TakeCover's
+    agent chose each way, or CarRacing's mean steer (and its spread), gas and brake. A dream
+    exploited shows here first: an agent that always goes left, or holds full gas."""
+    if game.action_mapping == "choice":
+        choices = actions[:, 0]
+        return ", ".join(f"{name} {int(np.sum(choices == value))}"
+                         for name, value in (("left", -1.0), ("stay", 0.0), ("right", 1.0)))
+    steer, gas, brake = actions[:, 0], actions[:, 1], actions[:, 2]
+    return (f"steer {steer.mean():+.2f} +- {steer.std():.2f}, gas {gas.mean():.2f}, "
+            f"brake {brake.mean():.2f}")
 
-    def __init__(self, env, jobs: list[Job], recorder: Recorder | None):
-        self.env, self.jobs, self.recorder = env, jobs, recorder
+
+class _Console(Observer):
+    """Prints each episode's return and what the agent did, and records its rendered frames,
+    captioned."""
+
+    def __init__(self, env, jobs: list[Job], recorder: Recorder | None, game: Game):
+        self.env, self.jobs, self.recorder, self.game = env, jobs, recorder, game
         self.returns: list[float] = []
 
     def started(self, slot, job, frame):
-        self._steps, self._total = 0, 0.0
+        self._steps, self._total, self._actions = 0, 0.0, []
         self._record(job)
 
     def stepped(self, slot, job, action, frame, reward):
         self._steps += 1
         self._total += reward
+        self._actions.append(np.asarray(action, np.float32).reshape(-1))
         self._record(job)
 
     def ended(self, slot, job, episode_return, steps, terminated, truncated):
         self.returns.append(episode_return)
+        actions = np.stack(self._actions) if self._actions else np.zeros(
+            (0, self.game.action_size), np.float32)
         print(f"episode {job + 1}/{len(self.jobs)} (seed {self.jobs[job].seed}): return "
-              f"{episode_return:.2f} in {steps} steps", flush=True)
+              f"{episode_return:.2f} in {steps} steps; {action_summary(actions, self.game)}",
+              flush=True)
 
     def _record(self, job: int) -> None:
         if self.recorder:
@@ -95,8 +114,8 @@ class _Console(Observer):
 
 def play(agent_dir: str, episodes: int = 1, seed: int = seeds.EVALUATOR_DEFAULT,
          record: str | None = None, max_steps: int | None = None) -> list[float]:
-    """Runs `episodes` episodes (seeds seed, seed+1, ...), prints each return and the mean and
-    std, and returns the returns. With `record`, every frame, the first one after reset
+    """Runs `episodes` episodes (seeds seed, seed+1, ...), prints each return with what the
+    agent did (action_summary) and the mean and std, and returns the returns. With `record`, every frame, the first one after reset
     included, goes into that .gif or .mp4: steps + 1 frames an episode."""
     if episodes < 1:
         raise ValueError(f"--episodes {episodes}: must be at least 1")
@@ -107,7 +126,7 @@ def play(agent_dir: str, episodes: int = 1, seed: int = seeds.EVALUATOR_DEFAULT,
     played = agent_game(agent)
     env = make_env(played.env_id, max_steps or played.max_steps, render_mode="rgb_array")
     jobs = [Job(0, seed + i) for i in range(episodes)]
-    console = _Console(env, jobs, recorder)
+    console = _Console(env, jobs, recorder, played)
     try:
         play_jobs([env], SavedAgentPolicy(agent), jobs, console)
     finally:

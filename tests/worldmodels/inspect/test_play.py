@@ -7,9 +7,11 @@ import json
 import os
 import re
 
+import numpy as np
 import pytest
 from PIL import Image
 
+from worldmodels import games
 from worldmodels.inspect import metadata, play, visuals
 
 RENDER_SIZE = (600, 400)  # CarRacing-v3's rgb_array frames (width, height)
@@ -37,6 +39,8 @@ def test_play_reproduces_the_evaluator_and_records_every_frame(tiny_run, tmp_pat
     assert len(steps) == len(seeds) and all(0 < n <= 80 for n in steps)
     for seed, ret in zip(seeds, evaluation["returns"]):
         assert f"(seed {seed}): return {ret:.2f}" in out
+    assert len(re.findall(r"steps; steer [+-]\d\.\d\d \+- \d\.\d\d, gas \d\.\d\d, brake "
+                          r"\d\.\d\d\n", out)) == len(seeds)
     assert f"mean return {evaluation['mean']:.2f} +- {evaluation['std']:.2f}" in out
     with Image.open(gif) as image:
         # the frame after each reset plus one per step, each with its caption strip
@@ -50,6 +54,14 @@ def test_play_takes_the_agent_artifact_directory(tiny_run, capsys):
     agent_dir = os.path.dirname(metadata.latest_agent(tiny_run).agent_dir)  # without Format-Serving
     assert len(play.play(agent_dir, 1, 0, max_steps=3)) == 1
     assert "in 3 steps" in capsys.readouterr().out
+
+
+def test_what_the_agent_did_is_said_per_game():
+    choices = np.array([[-1.0], [-1.0], [0.0], [1.0], [-1.0]], np.float32)
+    assert play.action_summary(choices, games.TAKE_COVER_GAME) == "left 3, stay 1, right 1"
+    driving = np.array([[-0.5, 1.0, 0.0], [0.5, 0.5, 0.2]], np.float32)
+    assert play.action_summary(driving, games.CAR_RACING_GAME) == (
+        "steer +0.00 +- 0.50, gas 0.75, brake 0.10")
 
 
 @pytest.mark.parametrize("path, message", [
