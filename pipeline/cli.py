@@ -77,9 +77,11 @@ def cmd_run(args) -> int:
         cfg = cfg.replace(seed=args.seed)
     if args.rounds is not None:
         cfg = cfg.replace(rounds={"count": args.rounds})
-    if cfg.rounds.count > 1 and args.until != "Evaluator":
-        raise UsageError(f"--until {args.until}: stops round 1, so it cannot run "
-                         f"{cfg.rounds.count} rounds; leave out --until or --rounds")
+    if args.until != "Evaluator":  # round 1 only: a preset's later rounds are left out
+        if cfg.rounds.count > 1 and args.rounds is not None:
+            raise UsageError(f"--until {args.until}: stops round 1, so it cannot run "
+                             f"{cfg.rounds.count} rounds; leave out --until or --rounds")
+        cfg = cfg.replace(rounds={"count": 1})
     cfg = _resolved_precision(cfg)
     root = _writable_root(args.root)
     _quiet_libraries(args.verbose)
@@ -145,9 +147,9 @@ def _resolved_precision(cfg):
 def cmd_compile(args) -> int:
     cfg = config.with_overrides(config.preset(args.preset), args.set)
     if cfg.rounds.count > 2:  # round 3's M learns from two earlier rounds' latents: a union
-        raise UsageError(f"--set rounds.count={cfg.rounds.count}: Kubeflow's compiler takes one "
-                         "channel per input, so at most 2 rounds compile; run more with "
-                         "`worldmodels run`")
+        raise UsageError(f"rounds.count {cfg.rounds.count} (--preset {args.preset}, --set): "
+                         "Kubeflow's compiler takes one channel per input, so at most 2 rounds "
+                         "compile (--set rounds.count=2); run more with `worldmodels run`")
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
         raise UsageError(f"--output {args.output}: {out_dir} is not a writable directory")
@@ -238,8 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: the preset's rounds.count; a finished run given more rounds "
                      "runs only the new ones)")
     run.add_argument("--until", choices=layout.COMPONENTS, default="Evaluator",
-                     help="run the components up to this one only (e.g. RNNTrainer: rollouts, "
-                     "V and M for a laboratory; default: all)")
+                     help="run round 1's components up to this one only (e.g. RNNTrainer: "
+                     "rollouts, V and M for a laboratory; default: all, every round)")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
     run.add_argument("--wait", action="store_true",
                      help="if another run holds the root, wait for it instead of ending")

@@ -73,5 +73,6 @@ def test_a_second_round_compiles_a_third_is_refused_in_one_line(tmp_path, capsys
     assert cli.main(["compile", "--preset", "tiny", "--set", "rounds.count=3", "--output",
                      str(out)]) == 1
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "worldmodels: error: --set rounds.count=3: Kubeflow's compiler takes one channel per "
-        "input, so at most 2 rounds compile; run more with `worldmodels run`")
+        "worldmodels: error: rounds.count 3 (--preset tiny, --set): Kubeflow's compiler takes "
+        "one channel per input, so at most 2 rounds compile (--set rounds.count=2); run more "
+        "with `worldmodels run`")

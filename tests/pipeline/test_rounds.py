@@ -63,6 +63,16 @@ def test_doom_in_two_rounds_refining_v_with_the_dream_s_fidelity_each_round(tmp_
     assert len(evaluations) == 2
 
 
+def test_until_runs_round_one_of_a_config_with_rounds(tmp_path):
+    """A preset's rounds (here set with --set, as `doom`'s are) do not stop --until."""
+    root = str(tmp_path / "root")
+    result = cli("run", "--preset", "tiny", "--root", root, "--set", "rounds.count=2",
+                 "--until", "RolloutGen")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert list(stages(result)) == ["RolloutGen"]
+    assert f"stopped after RolloutGen: rollouts {root}/pipeline/RolloutGen/rollouts/" in result.stdout
+
+
 def test_until_and_rounds_together_are_refused_in_one_line(tmp_path):
     result = cli("run", "--preset", "tiny", "--root", str(tmp_path), "--rounds", "2",
                  "--until", "RNNTrainer")
